@@ -1,0 +1,224 @@
+//! The database: one connection type over SQLite and PostgreSQL, two pools, and the two ways a
+//! handler reaches them (`Db::read`, `Db::write`), both off the actix worker thread.
+//!
+//! SQLite has one writer: writes go through a pool of exactly one connection and take the write
+//! lock up front (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing with
+//! "database is locked"; reads use a separate pool whose connections are `query_only`. On
+//! PostgreSQL both pools are the same pool, and writes are serialised where it matters by the
+//! chain-head row lock (see `models::event`).
+
+pub mod migrations;
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::config::DatabaseTarget;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConn {
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+/// Opens connections for one known backend (never guessing from the URL at connect time).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: DatabaseTarget,
+    read_only: bool,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match &self.target {
+            DatabaseTarget::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgres)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            DatabaseTarget::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn = SqliteConnection::establish(&path)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // One statement each, in this order: the busy timeout must be in place before
+                // switching the journal mode, which itself needs a lock.
+                let mut pragmas = vec![
+                    "PRAGMA busy_timeout = 10000;",
+                    "PRAGMA journal_mode = WAL;",
+                    "PRAGMA synchronous = NORMAL;",
+                    "PRAGMA foreign_keys = ON;",
+                    "PRAGMA cache_size = -16000;",
+                ];
+                if self.read_only {
+                    pragmas.push("PRAGMA query_only = ON;");
+                }
+                for pragma in pragmas {
+                    conn.batch_execute(pragma)
+                        .map_err(diesel::r2d2::Error::QueryError)?;
+                }
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        match conn {
+            DbConn::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+            DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+        }
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Both pools, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pub read_pool: Pool,
+    pub write_pool: Pool,
+    backend: &'static str,
+}
+
+impl Db {
+    /// Opens the pools (creating the SQLite folder when needed) and runs pending migrations.
+    pub fn connect(
+        target: &DatabaseTarget,
+        pool_size: u32,
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        if let DatabaseTarget::Sqlite(path) = target {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+            }
+        }
+        let build = |read_only: bool, size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(timeout)
+                .build(Manager {
+                    target: target.clone(),
+                    read_only,
+                })
+                .map_err(|e| {
+                    format!(
+                        "cannot connect to the {} database: {e}",
+                        target.backend_name()
+                    )
+                })
+        };
+        let (read_pool, write_pool) = match target {
+            DatabaseTarget::Sqlite(_) => {
+                // The writer exists first so that the WAL switch happens before readers open.
+                let write_pool = build(false, 1)?;
+                migrations::run(&mut *write_pool.get().map_err(|e| e.to_string())?)?;
+                (build(true, pool_size)?, write_pool)
+            }
+            DatabaseTarget::Postgres(_) => {
+                let pool = build(false, pool_size)?;
+                migrations::run(&mut *pool.get().map_err(|e| e.to_string())?)?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Self {
+            read_pool,
+            write_pool,
+            backend: target.backend_name(),
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Runs `f` with a read connection on the blocking thread pool.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.read_pool.clone();
+        blocking(move || f(&mut *pool.get()?)).await
+    }
+
+    /// Runs `f` inside one write transaction on the blocking thread pool: the change, its event
+    /// and anything else `f` does are committed together or not at all.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.write_pool.clone();
+        blocking(move || write_transaction(&mut *pool.get()?, f)).await
+    }
+}
+
+/// `web::block` that keeps the caller's tracing span.
+pub async fn blocking<T, F>(f: F) -> ApiResult<T>
+where
+    F: FnOnce() -> ApiResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    actix_web::web::block(move || span.in_scope(f)).await?
+}
+
+/// One write transaction. On SQLite it begins with `BEGIN IMMEDIATE`, taking the write lock
+/// before the first read so that a read-then-write never fails half-way on a busy database.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => match <DbConn as TransactionManager<DbConn>>::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Maps "no row" to a 404 naming the resource.
+pub trait OptionalExt<T> {
+    fn or_not_found(self, what: impl FnOnce() -> String) -> ApiResult<T>;
+}
+
+impl<T> OptionalExt<T> for QueryResult<T> {
+    fn or_not_found(self, what: impl FnOnce() -> String) -> ApiResult<T> {
+        match self {
+            Ok(v) => Ok(v),
+            Err(diesel::result::Error::NotFound) => Err(ApiError::NotFound(what())),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

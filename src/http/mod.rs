@@ -1,0 +1,8 @@
+//! HTTP plumbing shared by every endpoint: body extraction with problem errors, ETags,
+//! pagination, request ids, and the answers for unknown routes and methods.
+
+pub mod body;
+pub mod etag;
+pub mod fallback;
+pub mod pagination;
+pub mod request_id;

@@ -1,0 +1,13 @@
+//! Accord: drafting, commenting and ratification of AI standards over HTTP.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;

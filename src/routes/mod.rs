@@ -1,0 +1,29 @@
+//! Every endpoint, one folder per resource and one file per endpoint. `configure` is the single
+//! list of what is served; the OpenAPI document is collected from it.
+
+pub mod clients;
+pub mod events;
+pub mod members;
+pub mod system;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(system::healthz)
+        .service(system::readyz)
+        .service(system::jwks)
+        .service(system::problem_type)
+        .service(crate::auth::endpoint::token)
+        .service(clients::create::create_client)
+        .service(clients::list::list_clients)
+        .service(clients::read::get_client)
+        .service(clients::revoke::revoke_client)
+        .service(members::create::create_member)
+        .service(members::list::list_members)
+        .service(members::read::get_member)
+        .service(members::update::update_member)
+        // `verify` before `{seq}`, which would otherwise take it.
+        .service(events::verify::verify_events)
+        .service(events::list::list_events)
+        .service(events::read::get_event);
+}

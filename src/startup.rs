@@ -1,0 +1,205 @@
+//! Builds the application from `Settings`: pools and migrations, keys, the actix `App` with its
+//! middleware, and the HTTP server. `main` and the tests share it.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, http::header, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::MetricFamily;
+use prometheus::{IntGaugeVec, Opts};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::keys::KeyRing;
+use crate::auth::token::TokenConfig;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::time::SharedClock;
+use crate::error::ApiError;
+use crate::http::fallback::{RouteTable, not_found_or_not_allowed};
+use crate::state::AppState;
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database (migrating it), loads the keys and binds the listener.
+    pub fn build(settings: &Settings, clock: SharedClock) -> Result<Self, String> {
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        Self::build_with_listener(settings, clock, listener)
+    }
+
+    pub fn build_with_listener(
+        settings: &Settings,
+        clock: SharedClock,
+        listener: TcpListener,
+    ) -> Result<Self, String> {
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let state = build_state(settings, clock)?;
+        let server = serve(settings, state.clone(), listener)?;
+        Ok(Self {
+            server,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle to stop the server (tests use it to "restart" on the same database).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Everything but the HTTP server: also used by the command line.
+pub fn build_state(settings: &Settings, clock: SharedClock) -> Result<AppState, String> {
+    let db = Db::connect(
+        &settings.database(),
+        settings.pool_size,
+        Duration::from_millis(settings.pool_timeout_ms),
+    )?;
+    let keys = KeyRing::load(
+        settings.signing_key_file.as_deref(),
+        &settings.data_dir,
+        &settings.previous_key_files,
+    )?;
+    Ok(AppState {
+        db,
+        keys: Arc::new(keys),
+        tokens: TokenConfig {
+            issuer: settings.public_base(),
+            audience: settings.token_audience.clone(),
+            ttl_seconds: settings.token_ttl as i64,
+        },
+        clock,
+        public_base: settings.public_base(),
+        max_body_bytes: settings.max_body_bytes,
+    })
+}
+
+/// Reports the pools' connections to Prometheus at scrape time.
+struct PoolCollector {
+    db: Db,
+    gauges: IntGaugeVec,
+}
+
+impl Collector for PoolCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.gauges.desc()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        for (name, pool) in [("read", &self.db.read_pool), ("write", &self.db.write_pool)] {
+            let s = pool.state();
+            self.gauges
+                .with_label_values(&[name, "idle"])
+                .set(i64::from(s.idle_connections));
+            self.gauges
+                .with_label_values(&[name, "in_use"])
+                .set(i64::from(s.connections - s.idle_connections));
+            self.gauges
+                .with_label_values(&[name, "max"])
+                .set(i64::from(pool.max_size()));
+        }
+        self.gauges.collect()
+    }
+}
+
+fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<Server, String> {
+    let spec = crate::openapi::document();
+    let routes = web::Data::new(RouteTable::from_openapi(&spec));
+    let metrics = PrometheusMetricsBuilder::new("accord")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| format!("metrics: {e}"))?;
+    let gauges = IntGaugeVec::new(
+        Opts::new(
+            "accord_db_pool_connections",
+            "Database pool connections by pool and state",
+        ),
+        &["pool", "state"],
+    )
+    .map_err(|e| e.to_string())?;
+    metrics
+        .registry
+        .register(Box::new(PoolCollector {
+            db: state.db.clone(),
+            gauges,
+        }))
+        .map_err(|e| format!("metrics: {e}"))?;
+    let cors_origins = settings.cors_origins.clone();
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        let mut cors = Cors::default()
+            .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+            .allow_any_header()
+            .expose_headers([
+                header::ETAG,
+                header::LINK,
+                header::LOCATION,
+                header::RETRY_AFTER,
+                header::WWW_AUTHENTICATE,
+                header::HeaderName::from_static(crate::http::request_id::HEADER),
+            ])
+            .max_age(3600);
+        if cors_origins.is_empty() {
+            cors = cors.allow_any_origin().send_wildcard();
+        } else {
+            for origin in &cors_origins {
+                cors = cors.allowed_origin(origin);
+            }
+        }
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .configure(crate::routes::configure)
+            .split_for_parts();
+        app.app_data(data.clone())
+            .app_data(routes.clone())
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ApiError::InvalidQuery(e.to_string()).into()),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|e, _| ApiError::InvalidPath(e.to_string()).into()),
+            )
+            .app_data(
+                web::JsonConfig::default()
+                    .error_handler(|e, _| ApiError::MalformedJson(e.to_string()).into()),
+            )
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(not_found_or_not_allowed))
+            .wrap(Compress::default())
+            .wrap(cors)
+            .wrap(metrics.clone())
+            .wrap(from_fn(crate::http::request_id::middleware))
+    })
+    .shutdown_timeout(10);
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener).map_err(|e| e.to_string())?.run())
+}
