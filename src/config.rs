@@ -137,7 +137,11 @@ impl Settings {
         }
         let figment = figment.merge(
             Env::prefixed("ACCORD_")
-                .ignore(&["CONFIG", "TEST_POSTGRES_URL"])
+                // ACCORD_CONFIG names the file; ACCORD_TEST_* belong to the test suite.
+                .filter(|k| {
+                    let k = k.as_str().to_ascii_uppercase();
+                    k != "CONFIG" && !k.starts_with("TEST_")
+                })
                 .map(|k| k.as_str().to_ascii_lowercase().into()),
         );
         let settings: Settings = figment

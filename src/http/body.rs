@@ -79,7 +79,8 @@ fn shape_error(path: String, inner: serde_json::Error) -> ApiError {
         serde_json::error::Category::Data => {
             let message = describe_syntax(&inner);
             let (field, reason) = if let Some(name) = backticked(&message, "unknown field ") {
-                (join_path(&path, &name), "unknown_field")
+                // The path already ends with the unknown field.
+                (if path == "." { name } else { path }, "unknown_field")
             } else if let Some(name) = backticked(&message, "missing field ") {
                 (join_path(&path, &name), "required")
             } else {

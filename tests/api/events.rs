@@ -1,0 +1,226 @@
+//! The hash-chained event log.
+
+use std::sync::Arc;
+
+use diesel::connection::SimpleConnection;
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{Backend, PUBLIC_URL, TestApp, header, problem};
+
+/// The documented hash, recomputed here from the event as served.
+fn recompute(event: &Value) -> String {
+    let body = json!({
+        "seq": event["seq"], "at": event["at"], "type": event["type"], "actor": event["actor"],
+        "subject": event["subject"], "data": event["data"], "prev_hash": event["prev_hash"],
+    });
+    let canonical = serde_jcs::to_string(&body).unwrap();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+fn assert_chain(events: &[Value]) {
+    let mut prev = "0".repeat(64);
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(event["seq"], (i + 1) as i64, "seqs run from 1 without gaps");
+        assert_eq!(
+            event["prev_hash"],
+            prev.as_str(),
+            "event {} links to the one before",
+            i + 1
+        );
+        assert_eq!(
+            event["hash"],
+            recompute(event).as_str(),
+            "event {} hash recomputes",
+            i + 1
+        );
+        prev = event["hash"].as_str().unwrap().to_string();
+    }
+}
+
+db_test!(every_write_appends_a_chained_event, |app| {
+    let admin = app.secretariat().await;
+    app.member("PER", "state", true, "latin_america_caribbean")
+        .await;
+    let delegate = app.client(&["delegate"], Some("PER")).await;
+    app.request(Method::DELETE, &format!("/v1/clients/{}", delegate.id))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+
+    let events = app.events().await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "client.created",
+            "member.created",
+            "client.created",
+            "client.revoked"
+        ]
+    );
+    assert_eq!(
+        events[0]["actor"],
+        json!({"client": null, "member": null}),
+        "the first client comes from the command line"
+    );
+    assert_eq!(
+        events[1]["actor"],
+        json!({"client": admin.id, "member": null})
+    );
+    assert_eq!(events[2]["data"]["member"], "PER");
+    assert_chain(&events);
+
+    let single = app.get(&format!("/v1/events/{}", 2)).await;
+    assert_eq!(
+        single.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(single.json::<Value>().await.unwrap(), events[1]);
+    assert_eq!(
+        problem(app.get("/v1/events/99").await, 404).await["code"],
+        "not_found"
+    );
+    assert_eq!(
+        problem(app.get("/v1/events/abc").await, 400).await["code"],
+        "invalid_path"
+    );
+
+    let verified = app.get_json("/v1/events/verify").await;
+    assert_eq!(verified["ok"], true);
+    assert_eq!(verified["last_verified_seq"], 4);
+    assert_eq!(verified["last_verified_hash"], events[3]["hash"]);
+});
+
+db_test!(the_feed_pages_with_after_and_filters, |app| {
+    for code in ["AUT", "BEL", "CHE", "DNK", "ESP"] {
+        app.member(code, "state", true, "western_europe_others")
+            .await;
+    }
+    let page = app.get("/v1/events?after=1&limit=2").await;
+    let link = page.headers()[header::LINK].to_str().unwrap().to_string();
+    assert_eq!(
+        link,
+        format!("<{PUBLIC_URL}/v1/events?limit=2&after=3>; rel=\"next\"")
+    );
+    let body: Value = page.json().await.unwrap();
+    let seqs: Vec<i64> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![2, 3]);
+    assert_eq!(body["next_cursor"], "3");
+    let next = app.get_json("/v1/events?limit=2&cursor=3").await;
+    assert_eq!(next["items"][0]["seq"], 4);
+
+    let created = app.get_json("/v1/events?type=member.created").await;
+    assert_eq!(created["items"].as_array().unwrap().len(), 5);
+    let about = app.get_json("/v1/events?subject=member:CHE").await;
+    assert_eq!(about["items"].as_array().unwrap().len(), 1);
+    assert_eq!(about["items"][0]["data"]["code"], "CHE");
+    let tail = app.get_json("/v1/events?after=6").await;
+    assert!(tail["items"].as_array().unwrap().is_empty() && tail["next_cursor"].is_null());
+    assert_eq!(
+        problem(app.get("/v1/events?after=-1").await, 400).await["code"],
+        "invalid_query"
+    );
+    assert_eq!(
+        problem(app.get("/v1/events?after=1&cursor=2").await, 400).await["code"],
+        "invalid_query"
+    );
+});
+
+/// Tampers with one stored event directly in the database.
+fn tamper(app: &TestApp, seq: i64) {
+    let sql = format!("UPDATE events SET data = '{{\"code\":\"FORGED\"}}' WHERE seq = {seq}");
+    let mut conn = app.app_state.db.write_pool.get().unwrap();
+    conn.batch_execute(&sql).unwrap();
+}
+
+db_test!(
+    a_tampered_event_is_named_by_the_api_and_by_verify_log,
+    |app| {
+        for code in ["POL", "ROU", "SVK"] {
+            app.member(code, "state", true, "eastern_europe").await;
+        }
+        let ok = std::process::Command::new(env!("CARGO_BIN_EXE_accord"))
+            .arg("verify-log")
+            .env("ACCORD_DATABASE_URL", &app.settings.database_url)
+            .env("ACCORD_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: 4 events verified"));
+
+        tamper(&app, 3);
+        let verified = app.get_json("/v1/events/verify").await;
+        assert_eq!(verified["ok"], false);
+        assert_eq!(verified["first_bad"]["seq"], 3);
+        assert_eq!(verified["first_bad"]["reason"], "hash_mismatch");
+        assert_eq!(verified["last_verified_seq"], 2);
+
+        let bad = std::process::Command::new(env!("CARGO_BIN_EXE_accord"))
+            .arg("verify-log")
+            .env("ACCORD_DATABASE_URL", &app.settings.database_url)
+            .env("ACCORD_LOG", "error")
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&bad.stderr);
+        assert!(stderr.contains("event 3 is bad: hash_mismatch"), "{stderr}");
+    }
+);
+
+db_test!(concurrent_writers_on_two_instances_form_one_chain, |app| {
+    let admin = app.admin_token().await;
+    // A second server process on the same database, with its own pools.
+    let second = {
+        let mut settings = app.settings.clone();
+        settings.bind = "127.0.0.1:0".into();
+        let state = accord::startup::Application::build(&settings, app.clock.clone()).unwrap();
+        let address = format!("http://127.0.0.1:{}", state.port());
+        tokio::spawn(state.run_until_stopped());
+        address
+    };
+    let addresses = Arc::new([app.address.clone(), second]);
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let (http, admin, addresses) = (app.http.clone(), admin.clone(), addresses.clone());
+        tasks.push(tokio::spawn(async move {
+            let code = format!("ORG{i}");
+            let response = http
+                .post(format!("{}/v1/members", addresses[i % 2]))
+                .bearer_auth(admin)
+                .json(&json!({"code": code, "name": code, "kind": "organisation", "voting": false, "region": "global"}))
+                .send()
+                .await
+                .unwrap();
+            response.status().as_u16()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 201);
+    }
+    let events = app.events().await;
+    assert_eq!(events.len(), 1 + 48);
+    assert_chain(&events);
+    let verified = app.get_json("/v1/events/verify").await;
+    assert_eq!(
+        (
+            verified["ok"].as_bool(),
+            verified["last_verified_seq"].as_i64()
+        ),
+        (Some(true), Some(49))
+    );
+    if app.backend == Backend::Postgres {
+        assert_eq!(app.get_json("/readyz").await["database"], "postgres");
+    }
+});

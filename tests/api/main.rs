@@ -1,0 +1,12 @@
+//! Accord's API tests: one binary; every test runs on SQLite and, when
+//! `ACCORD_TEST_POSTGRES_URL` is set, on PostgreSQL.
+
+#[macro_use]
+mod helpers;
+
+mod auth;
+mod clients;
+mod errors;
+mod events;
+mod members;
+mod system;
