@@ -429,6 +429,17 @@ mod tests {
     }
 
     #[test]
+    fn every_code_is_documented() {
+        let doc = include_str!("../docs/API-DESIGN.md");
+        for (status, code, title) in PROBLEM_CODES {
+            assert!(
+                doc.contains(&format!("| {status} | `{code}` | {title} |")),
+                "{code} missing from docs/API-DESIGN.md"
+            );
+        }
+    }
+
+    #[test]
     fn internal_errors_do_not_leak_their_cause() {
         let problem = ApiError::Internal("SELECT secret FROM x".into()).to_problem();
         assert!(!problem.detail.contains("SELECT"));
