@@ -111,6 +111,8 @@ pub struct OAuthError(pub Problem);
         (name = "auth", description = "Access tokens (OAuth 2.0 client credentials)"),
         (name = "clients", description = "API credentials, issued by the secretariat"),
         (name = "members", description = "States and organisations that are party to the body"),
+        (name = "standards", description = "Standards and ethics frameworks, and their stages"),
+        (name = "revisions", description = "Numbered, immutable drafts of a standard, and their differences"),
         (name = "events", description = "The hash-chained log of every change"),
         (name = "system", description = "Health, keys and problem types"),
     )

@@ -222,3 +222,16 @@ impl<T> OptionalExt<T> for QueryResult<T> {
         }
     }
 }
+
+/// A multi-row INSERT. `MultiConnection` cannot express batch inserts, so the statement is built
+/// for the backend at hand; both dialects take the same rows.
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    }};
+}

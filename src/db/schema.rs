@@ -49,5 +49,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    standards (reference) {
+        reference -> Text,
+        title -> Text,
+        scope -> Text,
+        topics -> Text,
+        committee -> Text,
+        stage -> Text,
+        supersedes -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+        latest_revision -> Integer,
+        latest_hash -> Nullable<Text>,
+        ratified_revision -> Nullable<Integer>,
+        ratified_hash -> Nullable<Text>,
+        withdrawn_reason -> Nullable<Text>,
+        search_text -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    revisions (reference, number) {
+        reference -> Text,
+        number -> Integer,
+        summary -> Text,
+        content_hash -> Text,
+        clause_count -> Integer,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    clauses (reference, revision, position) {
+        reference -> Text,
+        revision -> Integer,
+        position -> Integer,
+        clause_id -> Text,
+        heading -> Text,
+        body -> Text,
+        clause_hash -> Text,
+    }
+}
+
 diesel::joinable!(clients -> members (member_code));
-diesel::allow_tables_to_appear_in_same_query!(members, clients, events, chain_head);
+diesel::joinable!(revisions -> standards (reference));
+diesel::allow_tables_to_appear_in_same_query!(
+    members, clients, events, chain_head, standards, revisions, clauses
+);

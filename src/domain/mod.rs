@@ -2,9 +2,12 @@
 //! directly.
 
 pub mod canonical;
+pub mod diff;
 pub mod event;
 pub mod member;
 pub mod role;
+pub mod stage;
+pub mod standard;
 pub mod time;
 pub mod validate;
 

@@ -4,5 +4,6 @@
 pub mod body;
 pub mod etag;
 pub mod fallback;
+pub mod negotiate;
 pub mod pagination;
 pub mod request_id;

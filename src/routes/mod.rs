@@ -3,7 +3,10 @@
 
 pub mod clients;
 pub mod events;
+pub mod lifecycle;
 pub mod members;
+pub mod revisions;
+pub mod standards;
 pub mod system;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,6 +25,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(members::list::list_members)
         .service(members::read::get_member)
         .service(members::update::update_member)
+        .service(standards::create::create_standard)
+        .service(standards::list::list_standards)
+        .service(standards::read::get_standard)
+        .service(standards::update::update_standard)
+        .service(standards::withdraw::withdraw_standard)
+        .service(revisions::create::create_revision)
+        .service(revisions::list::list_revisions)
+        .service(revisions::read::get_revision)
+        .service(revisions::diff::diff_revisions)
         // `verify` before `{seq}`, which would otherwise take it.
         .service(events::verify::verify_events)
         .service(events::list::list_events)

@@ -210,6 +210,11 @@ impl TestApp {
         self.handle = handle;
     }
 
+    /// The service clock's "now", as the API prints times.
+    pub fn clock_now(&self) -> String {
+        self.clock.now().to_string()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -9,4 +9,6 @@ mod clients;
 mod errors;
 mod events;
 mod members;
+mod revisions;
+mod standards;
 mod system;

@@ -4,3 +4,5 @@
 pub mod client;
 pub mod event;
 pub mod member;
+pub mod revision;
+pub mod standard;

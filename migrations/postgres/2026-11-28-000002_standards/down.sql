@@ -1,0 +1,3 @@
+DROP TABLE clauses;
+DROP TABLE revisions;
+DROP TABLE standards;
