@@ -44,6 +44,9 @@ pub enum Command {
     Openapi,
     /// Recompute the event chain and exit non-zero naming the first bad event.
     VerifyLog,
+    /// Load a realistic demo body (members, standards with revisions, comments, a ballot) into an
+    /// empty database.
+    SeedDemo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +97,7 @@ pub fn main() -> ExitCode {
                 },
         } => create_client(&settings, roles, member, name, json),
         Command::VerifyLog => return verify_log(&settings),
+        Command::SeedDemo => seed_demo(&settings),
         Command::Openapi => Ok(()),
     };
     match result {
@@ -201,6 +205,16 @@ fn create_client(
         }
         eprintln!("The secret is shown only now; it is stored hashed.");
     }
+    Ok(())
+}
+
+fn seed_demo(settings: &Settings) -> Result<(), String> {
+    let db = connect(settings)?;
+    let loaded = crate::seed::demo::load(&db, SystemClock.now())?;
+    println!(
+        "demo loaded: {} members, {} standards, {} revisions; the event log holds {} events",
+        loaded.members, loaded.standards, loaded.revisions, loaded.events
+    );
     Ok(())
 }
 

@@ -9,5 +9,6 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod routes;
+pub mod seed;
 pub mod startup;
 pub mod state;

@@ -10,5 +10,6 @@ mod errors;
 mod events;
 mod members;
 mod revisions;
+mod seed;
 mod standards;
 mod system;

@@ -5,9 +5,12 @@ use utoipa::ToSchema;
 
 use super::Member;
 use crate::auth::{Auth, Secretariat};
+use crate::db::DbConn;
 use crate::db::models::event::Event;
 use crate::db::models::member::MemberRow;
+use crate::domain::event::Actor;
 use crate::domain::member::{MemberKind, MemberStatus, Region, check_code};
+use crate::domain::time::Timestamp;
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::ApiJson;
@@ -38,7 +41,7 @@ pub struct CreateMember {
 }
 
 impl CreateMember {
-    fn validate(
+    pub fn validate(
         self,
     ) -> Result<(String, String, MemberKind, bool, Region, MemberStatus), ApiError> {
         let mut e = Errors::new();
@@ -69,6 +72,32 @@ impl CreateMember {
             _ => Err(ApiError::internal("validated member is incomplete")),
         }
     }
+}
+
+/// Stores a new member and its `member.created` event (the API and `seed-demo` share it).
+pub fn insert_member(
+    conn: &mut DbConn,
+    actor: &Actor,
+    now: Timestamp,
+    row: MemberRow,
+) -> ApiResult<Member> {
+    if MemberRow::find(conn, &row.code).is_ok() {
+        return Err(ApiError::conflict(
+            "already_exists",
+            format!("member {} already exists", row.code),
+        ));
+    }
+    MemberRow::insert(conn, &row)?;
+    let member = Member::from(row);
+    Event::append(
+        conn,
+        actor,
+        now,
+        "member.created",
+        &format!("member:{}", member.code),
+        json!(member),
+    )?;
+    Ok(member)
 }
 
 /// Register a member

@@ -5,11 +5,15 @@ use utoipa::ToSchema;
 
 use super::{Revision, RevisionSummary};
 use crate::auth::{Auth, Editor};
+use crate::db::DbConn;
 use crate::db::models::event::Event;
 use crate::db::models::revision::RevisionRow;
 use crate::db::models::standard::StandardRow;
+use crate::domain::event::Actor;
 use crate::domain::stage::{accepts_revisions, allowed_from};
+use crate::domain::standard::Clause;
 use crate::domain::standard::{ClauseInput, MAX_SUMMARY, check_clauses, content_hash};
+use crate::domain::time::Timestamp;
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::ApiJson;
@@ -27,6 +31,52 @@ pub struct CreateRevision {
     /// revisions for the same clause; at most 5,000,000 characters of text in all.
     #[schema(value_type = Vec<ClauseInput>, required = true, min_items = 1, max_items = 2000)]
     pub clauses: Option<Vec<ClauseInput>>,
+}
+
+/// Stores the next revision of a standard in `drafting`, and its `revision.created` event.
+/// `hash` is `content_hash(&clauses)`, computed by the caller outside the write transaction.
+pub fn insert_revision(
+    conn: &mut DbConn,
+    actor: &Actor,
+    now: Timestamp,
+    reference: &str,
+    summary: String,
+    clauses: Vec<Clause>,
+    hash: String,
+) -> ApiResult<Revision> {
+    let standard = find_standard(conn, reference)?;
+    let stage = stage_of(&standard)?;
+    if !accepts_revisions(stage) {
+        return Err(ApiError::conflict_with(
+            "stage_conflict",
+            format!("{reference} is in stage {stage}; revisions are accepted only in drafting"),
+            json!({"current_stage": stage, "allowed": allowed_from(stage).iter().map(|(t, s)| json!({"by": t, "to": s})).collect::<Vec<_>>()}),
+        ));
+    }
+    let row = RevisionRow {
+        reference: reference.to_string(),
+        number: standard.latest_revision + 1,
+        summary,
+        content_hash: hash,
+        clause_count: clauses.len() as i32,
+        created_at: now.naive(),
+        created_by: actor.client.clone(),
+    };
+    RevisionRow::insert(conn, &row, &clauses)?;
+    StandardRow::set_latest_revision(conn, reference, row.number, &row.content_hash, now.naive())?;
+    Event::append(
+        conn,
+        actor,
+        now,
+        "revision.created",
+        &format!("standard:{reference}"),
+        json!({"standard": reference, "number": row.number, "content_hash": row.content_hash,
+               "clause_count": row.clause_count, "summary": row.summary}),
+    )?;
+    Ok(Revision {
+        revision: RevisionSummary::from(row),
+        clauses,
+    })
 }
 
 /// Add a revision
@@ -82,38 +132,7 @@ pub async fn create_revision(
     let actor = auth.actor();
     let revision = state
         .db
-        .write(move |conn| {
-            let standard = find_standard(conn, &reference)?;
-            let stage = stage_of(&standard)?;
-            if !accepts_revisions(stage) {
-                return Err(ApiError::conflict_with(
-                    "stage_conflict",
-                    format!("{reference} is in stage {stage}; revisions are accepted only in drafting"),
-                    json!({"current_stage": stage, "allowed": allowed_from(stage).iter().map(|(t, s)| json!({"by": t, "to": s})).collect::<Vec<_>>()}),
-                ));
-            }
-            let row = RevisionRow {
-                reference: reference.clone(),
-                number: standard.latest_revision + 1,
-                summary,
-                content_hash: hash,
-                clause_count: clauses.len() as i32,
-                created_at: now.naive(),
-                created_by: actor.client.clone(),
-            };
-            RevisionRow::insert(conn, &row, &clauses)?;
-            StandardRow::set_latest_revision(conn, &reference, row.number, &row.content_hash, now.naive())?;
-            Event::append(
-                conn,
-                &actor,
-                now,
-                "revision.created",
-                &format!("standard:{reference}"),
-                json!({"standard": reference, "number": row.number, "content_hash": row.content_hash,
-                       "clause_count": row.clause_count, "summary": row.summary}),
-            )?;
-            Ok(Revision { revision: RevisionSummary::from(row), clauses })
-        })
+        .write(move |conn| insert_revision(conn, &actor, now, &reference, summary, clauses, hash))
         .await?;
     let location = format!(
         "{}/v1/standards/{}/revisions/{}",

@@ -5,10 +5,13 @@ use utoipa::ToSchema;
 
 use super::Standard;
 use crate::auth::{Auth, Editor};
+use crate::db::DbConn;
 use crate::db::models::event::Event;
 use crate::db::models::standard::{StandardRow, search_text, topics_to_text};
+use crate::domain::event::Actor;
 use crate::domain::stage::Stage;
 use crate::domain::standard::{MAX_COMMITTEE, MAX_SCOPE, MAX_TITLE, check_topics, valid_reference};
+use crate::domain::time::Timestamp;
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::ApiJson;
@@ -94,7 +97,7 @@ impl CreateStandard {
 }
 
 /// Checks that `supersedes` names a standard that can still be superseded.
-pub fn check_supersedes(conn: &mut crate::db::DbConn, target: &str) -> ApiResult<()> {
+pub fn check_supersedes(conn: &mut DbConn, target: &str) -> ApiResult<()> {
     match StandardRow::find(conn, target) {
         Ok(s) if s.stage == "withdrawn" || s.stage == "superseded" => Err(ApiError::invalid(
             "supersedes",
@@ -109,6 +112,57 @@ pub fn check_supersedes(conn: &mut crate::db::DbConn, target: &str) -> ApiResult
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Stores a new standard in `drafting` and its `standard.created` event.
+pub fn insert_standard(
+    conn: &mut DbConn,
+    actor: &Actor,
+    now: Timestamp,
+    new: NewStandard,
+) -> ApiResult<Standard> {
+    if StandardRow::find(conn, &new.reference).is_ok() {
+        return Err(ApiError::conflict(
+            "already_exists",
+            format!("a standard {} already exists", new.reference),
+        ));
+    }
+    if let Some(target) = &new.supersedes {
+        check_supersedes(conn, target)?;
+    }
+    let row = StandardRow {
+        search_text: search_text(&new.reference, &new.title, &new.scope),
+        reference: new.reference,
+        title: new.title,
+        scope: new.scope,
+        topics: topics_to_text(&new.topics),
+        committee: new.committee,
+        stage: Stage::Drafting.as_str().into(),
+        supersedes: new.supersedes,
+        superseded_by: None,
+        latest_revision: 0,
+        latest_hash: None,
+        ratified_revision: None,
+        ratified_hash: None,
+        withdrawn_reason: None,
+        version: 1,
+        created_at: now.naive(),
+        updated_at: now.naive(),
+    };
+    StandardRow::insert(conn, &row)?;
+    let standard = Standard::from(row);
+    Event::append(
+        conn,
+        actor,
+        now,
+        "standard.created",
+        &format!("standard:{}", standard.reference),
+        json!({
+            "reference": standard.reference, "title": standard.title, "scope": standard.scope,
+            "topics": standard.topics, "committee": standard.committee, "supersedes": standard.supersedes,
+        }),
+    )?;
+    Ok(standard)
 }
 
 /// Create a standard
@@ -144,47 +198,7 @@ pub async fn create_standard(
     let reference = new.reference.clone();
     let standard = state
         .db
-        .write(move |conn| {
-            if StandardRow::find(conn, &new.reference).is_ok() {
-                return Err(ApiError::conflict("already_exists", format!("a standard {} already exists", new.reference)));
-            }
-            if let Some(target) = &new.supersedes {
-                check_supersedes(conn, target)?;
-            }
-            let row = StandardRow {
-                search_text: search_text(&new.reference, &new.title, &new.scope),
-                reference: new.reference,
-                title: new.title,
-                scope: new.scope,
-                topics: topics_to_text(&new.topics),
-                committee: new.committee,
-                stage: Stage::Drafting.as_str().into(),
-                supersedes: new.supersedes,
-                superseded_by: None,
-                latest_revision: 0,
-                latest_hash: None,
-                ratified_revision: None,
-                ratified_hash: None,
-                withdrawn_reason: None,
-                version: 1,
-                created_at: now.naive(),
-                updated_at: now.naive(),
-            };
-            StandardRow::insert(conn, &row)?;
-            let standard = Standard::from(row);
-            Event::append(
-                conn,
-                &actor,
-                now,
-                "standard.created",
-                &format!("standard:{}", standard.reference),
-                json!({
-                    "reference": standard.reference, "title": standard.title, "scope": standard.scope,
-                    "topics": standard.topics, "committee": standard.committee, "supersedes": standard.supersedes,
-                }),
-            )?;
-            Ok(standard)
-        })
+        .write(move |conn| insert_standard(conn, &actor, now, new))
         .await?;
     let mut response = json_with_etag(&req, StatusCode::CREATED, &standard);
     if let Ok(location) =
