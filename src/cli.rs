@@ -212,8 +212,8 @@ fn seed_demo(settings: &Settings) -> Result<(), String> {
     let db = connect(settings)?;
     let loaded = crate::seed::demo::load(&db, SystemClock.now())?;
     println!(
-        "demo loaded: {} members, {} standards, {} revisions; the event log holds {} events",
-        loaded.members, loaded.standards, loaded.revisions, loaded.events
+        "demo loaded: {} members, {} standards, {} revisions, {} comments; the event log holds {} events",
+        loaded.members, loaded.standards, loaded.revisions, loaded.comments, loaded.events
     );
     Ok(())
 }

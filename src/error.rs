@@ -170,6 +170,18 @@ pub const PROBLEM_CODES: &[(u16, &str, &str)] = &[
     (503, "unavailable", "The service is temporarily unavailable"),
 ];
 
+/// Members of a problem body that extensions may not use.
+const RESERVED_MEMBERS: &[&str] = &[
+    "type",
+    "title",
+    "status",
+    "detail",
+    "code",
+    "errors",
+    "error",
+    "error_description",
+];
+
 pub fn problem_title(code: &str) -> &'static str {
     PROBLEM_CODES
         .iter()
@@ -290,7 +302,14 @@ impl ApiError {
                 problem.error = Some((*error).to_string());
                 problem.error_description = Some(description.clone());
             }
-            Self::Conflict { extensions, .. } => problem.extensions = extensions.clone(),
+            Self::Conflict { extensions, .. } => {
+                // Extension members never replace the standard ones.
+                problem.extensions = extensions
+                    .iter()
+                    .filter(|(k, _)| !RESERVED_MEMBERS.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+            }
             Self::MethodNotAllowed { allow, .. } => {
                 problem
                     .extensions
@@ -437,6 +456,19 @@ mod tests {
                 "{code} missing from docs/API-DESIGN.md"
             );
         }
+    }
+
+    #[test]
+    fn extensions_cannot_replace_standard_members() {
+        let p = ApiError::conflict_with(
+            "conflict",
+            "x",
+            serde_json::json!({"status": "withdrawn", "current_stage": "drafting"}),
+        )
+        .to_problem();
+        let body = serde_json::to_value(&p).unwrap();
+        assert_eq!(body["status"], 409);
+        assert_eq!(body["current_stage"], "drafting");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod routes;
+pub mod scheduler;
 pub mod seed;
 pub mod startup;
 pub mod state;

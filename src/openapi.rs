@@ -113,6 +113,8 @@ pub struct OAuthError(pub Problem);
         (name = "members", description = "States and organisations that are party to the body"),
         (name = "standards", description = "Standards and ethics frameworks, and their stages"),
         (name = "revisions", description = "Numbered, immutable drafts of a standard, and their differences"),
+        (name = "comment periods", description = "Windows in which comments on a revision are accepted"),
+        (name = "comments", description = "Comments on drafts, their dispositions, and the resolution report"),
         (name = "events", description = "The hash-chained log of every change"),
         (name = "system", description = "Health, keys and problem types"),
     )

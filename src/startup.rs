@@ -29,6 +29,7 @@ pub struct Application {
     server: Server,
     port: u16,
     state: AppState,
+    scheduler_interval: Duration,
 }
 
 impl Application {
@@ -47,10 +48,12 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let state = build_state(settings, clock)?;
         let server = serve(settings, state.clone(), listener)?;
+        let scheduler_interval = Duration::from_millis(settings.scheduler_interval_ms.max(10));
         Ok(Self {
             server,
             port,
             state,
+            scheduler_interval,
         })
     }
 
@@ -67,8 +70,13 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped, with the scheduler running beside the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let scheduler = crate::scheduler::run(self.state.clone(), self.scheduler_interval);
+        tokio::select! {
+            result = self.server => result,
+            _ = scheduler => Ok(()),
+        }
     }
 }
 

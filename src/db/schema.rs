@@ -95,6 +95,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comment_periods (id) {
+        id -> Text,
+        reference -> Text,
+        revision -> Integer,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        close_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Text,
+        created_seq -> BigInt,
+        reference -> Text,
+        revision -> Integer,
+        period_id -> Text,
+        clause_id -> Nullable<Text>,
+        clause_position -> Integer,
+        clause_hash -> Nullable<Text>,
+        paragraph -> Nullable<Text>,
+        comment_type -> Text,
+        body -> Text,
+        proposed_change -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        member_code -> Text,
+        author_client -> Text,
+        status -> Text,
+        response -> Nullable<Text>,
+        resolved_in -> Nullable<Integer>,
+        disposed_at -> Nullable<Timestamp>,
+        disposed_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(clients -> members (member_code));
 diesel::joinable!(revisions -> standards (reference));
 diesel::allow_tables_to_appear_in_same_query!(

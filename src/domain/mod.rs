@@ -2,6 +2,7 @@
 //! directly.
 
 pub mod canonical;
+pub mod comment;
 pub mod diff;
 pub mod event;
 pub mod member;

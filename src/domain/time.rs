@@ -107,6 +107,13 @@ impl OffsetClock {
     }
 }
 
+impl OffsetClock {
+    /// "now" plus `seconds`, as the API prints times (for deadlines in tests).
+    pub fn now_plus(&self, seconds: i64) -> String {
+        self.now().plus_seconds(seconds).to_string()
+    }
+}
+
 impl Clock for OffsetClock {
     fn now(&self) -> Timestamp {
         let offset = chrono::Duration::microseconds(self.offset_micros.load(Ordering::SeqCst));

@@ -2,6 +2,8 @@
 //! list of what is served; the OpenAPI document is collected from it.
 
 pub mod clients;
+pub mod comment_periods;
+pub mod comments;
 pub mod events;
 pub mod lifecycle;
 pub mod members;
@@ -34,6 +36,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(revisions::list::list_revisions)
         .service(revisions::read::get_revision)
         .service(revisions::diff::diff_revisions)
+        .service(comment_periods::open::open_comment_period)
+        .service(comment_periods::list::list_comment_periods)
+        .service(comment_periods::read::get_comment_period)
+        .service(comment_periods::extend::extend_comment_period)
+        .service(comment_periods::close::close_comment_period)
+        .service(comments::create::create_comment)
+        .service(comments::list::list_comments)
+        .service(comments::read::get_comment)
+        .service(comments::update::update_comment)
+        .service(comments::dispose::dispose_comment)
         // `verify` before `{seq}`, which would otherwise take it.
         .service(events::verify::verify_events)
         .service(events::list::list_events)

@@ -215,6 +215,22 @@ impl TestApp {
         self.clock.now().to_string()
     }
 
+    /// Stops the server (the database stays) until `restart`.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    /// Event types read straight from the database (works while the server is stopped).
+    pub fn events_direct(&self) -> Vec<String> {
+        use diesel::prelude::*;
+        let mut conn = self.app_state.db.read_pool.get().expect("connection");
+        accord::db::schema::events::table
+            .order(accord::db::schema::events::seq.asc())
+            .select(accord::db::schema::events::event_type)
+            .load::<String>(&mut *conn)
+            .expect("events")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

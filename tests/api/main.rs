@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod clients;
+mod comments;
 mod errors;
 mod events;
 mod members;

@@ -37,6 +37,27 @@ db_test!(the_demo_loads_into_an_empty_database_only, |app| {
             "{reference} changed between revisions"
         );
     }
+    let comments = app
+        .get_json("/v1/standards/AIS-0001/comments?limit=500")
+        .await;
+    let comments = comments["items"].as_array().unwrap();
+    assert!(comments.len() >= 12, "{}", comments.len());
+    assert!(
+        comments
+            .iter()
+            .any(|c| c["disposition"]["resolved_in"].is_number()),
+        "dispositions point at revisions"
+    );
+    assert!(
+        comments.iter().any(|c| c["outdated"] == true),
+        "later revisions outdated some comments"
+    );
+    let open = app.get_json("/v1/standards?stage=public_comment").await;
+    assert_eq!(
+        open["items"].as_array().unwrap().len(),
+        1,
+        "one standard is out for comment now"
+    );
     let verified = app.get_json("/v1/events/verify").await;
     assert_eq!(verified["ok"], true);
     assert_eq!(verified["last_verified_seq"], loaded.events);

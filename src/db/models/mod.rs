@@ -2,6 +2,8 @@
 //! types; every function takes the connection it runs on and does no I/O of its own.
 
 pub mod client;
+pub mod comment;
+pub mod comment_period;
 pub mod event;
 pub mod member;
 pub mod revision;

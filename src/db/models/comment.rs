@@ -1,0 +1,223 @@
+//! Comments on revisions, their dispositions, and the filters researchers use.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{clauses, comments};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = comments)]
+pub struct CommentRow {
+    pub id: String,
+    pub created_seq: i64,
+    pub reference: String,
+    pub revision: i32,
+    pub period_id: String,
+    pub clause_id: Option<String>,
+    pub clause_position: i32,
+    pub clause_hash: Option<String>,
+    pub paragraph: Option<String>,
+    pub comment_type: String,
+    pub body: String,
+    pub proposed_change: Option<String>,
+    pub parent_id: Option<String>,
+    pub member_code: String,
+    pub author_client: String,
+    pub status: String,
+    pub response: Option<String>,
+    pub resolved_in: Option<i32>,
+    pub disposed_at: Option<NaiveDateTime>,
+    pub disposed_by: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Edits by the author; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = comments)]
+pub struct CommentEdit {
+    pub comment_type: Option<String>,
+    pub body: Option<String>,
+    pub proposed_change: Option<Option<String>>,
+    pub paragraph: Option<Option<String>>,
+    pub status: Option<String>,
+}
+
+/// The editor's disposition.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = comments)]
+pub struct Disposition {
+    pub status: String,
+    pub response: Option<String>,
+    pub resolved_in: Option<i32>,
+    pub disposed_at: Option<NaiveDateTime>,
+    pub disposed_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommentOrder {
+    #[default]
+    NewestFirst,
+    ClauseOrder,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CommentFilter {
+    pub reference: String,
+    pub revision: Option<i32>,
+    pub clause: Option<String>,
+    pub comment_type: Option<String>,
+    pub status: Option<String>,
+    pub member: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    pub order: CommentOrder,
+    /// Keyset: newest first, created_seq below this; clause order, after (position, created_seq).
+    pub after: Option<(i32, i64)>,
+}
+
+impl CommentRow {
+    pub fn insert(conn: &mut DbConn, row: &CommentRow) -> QueryResult<()> {
+        diesel::insert_into(comments::table)
+            .values(row)
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<CommentRow> {
+        comments::table
+            .find(id)
+            .select(CommentRow::as_select())
+            .first(conn)
+    }
+
+    pub fn edit(
+        conn: &mut DbConn,
+        id: &str,
+        version: i64,
+        edit: &CommentEdit,
+        at: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            comments::table
+                .find(id)
+                .filter(comments::version.eq(version)),
+        )
+        .set((
+            edit,
+            comments::version.eq(version + 1),
+            comments::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    pub fn dispose(
+        conn: &mut DbConn,
+        id: &str,
+        version: i64,
+        d: &Disposition,
+        at: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            comments::table
+                .find(id)
+                .filter(comments::version.eq(version)),
+        )
+        .set((
+            d,
+            comments::version.eq(version + 1),
+            comments::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    pub fn reply_count(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
+        comments::table
+            .filter(comments::parent_id.eq(id))
+            .count()
+            .get_result(conn)
+    }
+
+    /// Reply counts of several comments at once.
+    pub fn reply_counts(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(Option<String>, i64)> = comments::table
+            .filter(comments::parent_id.eq_any(ids))
+            .group_by(comments::parent_id)
+            .select((comments::parent_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, n)| id.map(|id| (id, n)))
+            .collect())
+    }
+
+    pub fn list(conn: &mut DbConn, f: &CommentFilter, limit: i64) -> QueryResult<Vec<CommentRow>> {
+        let mut query = comments::table
+            .filter(comments::reference.eq(&f.reference))
+            .select(CommentRow::as_select())
+            .limit(limit)
+            .into_boxed();
+        if let Some(r) = f.revision {
+            query = query.filter(comments::revision.eq(r));
+        }
+        if let Some(c) = &f.clause {
+            query = query.filter(comments::clause_id.eq(c));
+        }
+        if let Some(t) = &f.comment_type {
+            query = query.filter(comments::comment_type.eq(t));
+        }
+        if let Some(s) = &f.status {
+            query = query.filter(comments::status.eq(s));
+        }
+        if let Some(m) = &f.member {
+            query = query.filter(comments::member_code.eq(m));
+        }
+        if let Some(since) = f.since {
+            query = query.filter(comments::created_at.ge(since));
+        }
+        match f.order {
+            CommentOrder::NewestFirst => {
+                if let Some((_, seq)) = f.after {
+                    query = query.filter(comments::created_seq.lt(seq));
+                }
+                query = query.order(comments::created_seq.desc());
+            }
+            CommentOrder::ClauseOrder => {
+                if let Some((pos, seq)) = f.after {
+                    query = query.filter(
+                        comments::clause_position
+                            .gt(pos)
+                            .or(comments::clause_position
+                                .eq(pos)
+                                .and(comments::created_seq.gt(seq))),
+                    );
+                }
+                query = query.order((comments::clause_position.asc(), comments::created_seq.asc()));
+            }
+        }
+        query.load(conn)
+    }
+}
+
+/// Where each clause of a revision is and what its text hashes to: (id, position, hash).
+pub fn clause_index(
+    conn: &mut DbConn,
+    reference: &str,
+    revision: i32,
+) -> QueryResult<Vec<(String, i32, String)>> {
+    clauses::table
+        .filter(
+            clauses::reference
+                .eq(reference)
+                .and(clauses::revision.eq(revision)),
+        )
+        .order(clauses::position.asc())
+        .select((clauses::clause_id, clauses::position, clauses::clause_hash))
+        .load(conn)
+}
