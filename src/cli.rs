@@ -209,11 +209,21 @@ fn create_client(
 }
 
 fn seed_demo(settings: &Settings) -> Result<(), String> {
-    let db = connect(settings)?;
-    let loaded = crate::seed::demo::load(&db, SystemClock.now())?;
+    let state = crate::startup::build_state(settings, Arc::new(SystemClock))?;
+    let loaded = crate::seed::demo::load(
+        &state.db,
+        &state.keys,
+        &state.tokens.issuer,
+        SystemClock.now(),
+    )?;
     println!(
-        "demo loaded: {} members, {} standards, {} revisions, {} comments; the event log holds {} events",
-        loaded.members, loaded.standards, loaded.revisions, loaded.comments, loaded.events
+        "demo loaded: {} members, {} standards, {} revisions, {} comments, {} ballot decisions; the event log holds {} events",
+        loaded.members,
+        loaded.standards,
+        loaded.revisions,
+        loaded.comments,
+        loaded.decisions,
+        loaded.events
     );
     Ok(())
 }

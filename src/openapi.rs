@@ -115,6 +115,7 @@ pub struct OAuthError(pub Problem);
         (name = "revisions", description = "Numbered, immutable drafts of a standard, and their differences"),
         (name = "comment periods", description = "Windows in which comments on a revision are accepted"),
         (name = "comments", description = "Comments on drafts, their dispositions, and the resolution report"),
+        (name = "ballots", description = "Ratification ballots, decisions, tallies and signed receipts"),
         (name = "events", description = "The hash-chained log of every change"),
         (name = "system", description = "Health, keys and problem types"),
     )

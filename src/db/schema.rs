@@ -137,6 +137,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ballots (id) {
+        id -> Text,
+        reference -> Text,
+        revision -> Integer,
+        content_hash -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        rule -> Text,
+        electorate -> Integer,
+        closed_at -> Nullable<Timestamp>,
+        close_reason -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ballot_electorate (ballot_id, member_code) {
+        ballot_id -> Text,
+        member_code -> Text,
+    }
+}
+
+diesel::table! {
+    ratifications (ballot_id, member_code, version) {
+        ballot_id -> Text,
+        member_code -> Text,
+        version -> Integer,
+        current -> Bool,
+        decision -> Text,
+        reservations -> Text,
+        reservations_hash -> Text,
+        reasons -> Nullable<Text>,
+        statement -> Nullable<Text>,
+        cast_by -> Text,
+        cast_at -> Timestamp,
+        event_seq -> BigInt,
+        event_hash -> Text,
+        receipt -> Text,
+    }
+}
+
 diesel::joinable!(clients -> members (member_code));
 diesel::joinable!(revisions -> standards (reference));
 diesel::allow_tables_to_appear_in_same_query!(

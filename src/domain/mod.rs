@@ -1,6 +1,7 @@
 //! Validated types and rules of the product, with no HTTP or SQL inside: a unit test reaches them
 //! directly.
 
+pub mod ballot;
 pub mod canonical;
 pub mod comment;
 pub mod diff;

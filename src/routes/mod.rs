@@ -1,12 +1,14 @@
 //! Every endpoint, one folder per resource and one file per endpoint. `configure` is the single
 //! list of what is served; the OpenAPI document is collected from it.
 
+pub mod ballots;
 pub mod clients;
 pub mod comment_periods;
 pub mod comments;
 pub mod events;
 pub mod lifecycle;
 pub mod members;
+pub mod ratifications;
 pub mod revisions;
 pub mod standards;
 pub mod system;
@@ -46,6 +48,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(comments::read::get_comment)
         .service(comments::update::update_comment)
         .service(comments::dispose::dispose_comment)
+        .service(ballots::open::open_ballot)
+        .service(ballots::list::list_ballots)
+        .service(ballots::read::get_ballot)
+        .service(ballots::close::close_ballot_early)
+        .service(ratifications::cast::cast_decision)
+        .service(ratifications::list::list_decisions)
+        .service(ratifications::receipt::get_receipt)
         // `verify` before `{seq}`, which would otherwise take it.
         .service(events::verify::verify_events)
         .service(events::list::list_events)

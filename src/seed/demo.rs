@@ -10,15 +10,20 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::auth::Caller;
+use crate::auth::keys::KeyRing;
 use crate::auth::secret::{generate_client_id, generate_secret, hash_secret};
 use crate::db::models::comment_period::PeriodRow;
+use crate::domain::ballot::Rule;
 use crate::domain::comment::DispositionStatus;
 use crate::domain::role::Role;
+use crate::routes::ballots::open::insert_ballot;
 use crate::routes::clients::create::{NewClient, insert_client};
 use crate::routes::comment_periods::open::insert_period;
 use crate::routes::comments::create::{CreateComment, insert_comment};
 use crate::routes::comments::dispose::record_disposition;
 use crate::routes::lifecycle::close_period;
+use crate::routes::ratifications::cast::{CastDecision, ReservationInput, record_decision};
 
 use crate::db::schema::{members, standards};
 use crate::db::{Db, DbConn, write_transaction};
@@ -133,6 +138,7 @@ pub struct Loaded {
     pub standards: usize,
     pub revisions: usize,
     pub comments: usize,
+    pub decisions: usize,
     pub events: i64,
 }
 
@@ -187,17 +193,23 @@ impl From<diesel::result::Error> for SeedError {
 
 /// Loads the demo into an empty database; `now` is the present of the demo (its history lies
 /// before it).
-pub fn load(db: &Db, now: Timestamp) -> Result<Loaded, String> {
+pub fn load(db: &Db, keys: &KeyRing, issuer: &str, now: Timestamp) -> Result<Loaded, String> {
     let demo = demo()?;
     let mut conn = db.write_pool.get().map_err(|e| e.to_string())?;
     // One transaction: the demo loads whole or not at all, and no scheduler sees it half-made.
     write_transaction(&mut conn, |conn| {
-        load_in(conn, &demo, now).map_err(SeedError)
+        load_in(conn, keys, issuer, &demo, now).map_err(SeedError)
     })
     .map_err(|SeedError(e)| e)
 }
 
-fn load_in(conn: &mut DbConn, demo: &Demo, now: Timestamp) -> Result<Loaded, String> {
+fn load_in(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    issuer: &str,
+    demo: &Demo,
+    now: Timestamp,
+) -> Result<Loaded, String> {
     let count = |conn: &mut DbConn, members: bool| -> Result<i64, String> {
         let n = if members {
             members::table.count().get_result(conn)
@@ -214,6 +226,8 @@ fn load_in(conn: &mut DbConn, demo: &Demo, now: Timestamp) -> Result<Loaded, Str
     }
     let mut loader = Loader {
         conn,
+        keys,
+        issuer,
         time: Timeline::starting(now.plus_seconds(-150 * 86_400)),
         now,
         secretariat: Actor::default(),
@@ -236,6 +250,8 @@ fn load_in(conn: &mut DbConn, demo: &Demo, now: Timestamp) -> Result<Loaded, Str
 /// The state of one load.
 struct Loader<'c> {
     conn: &'c mut DbConn,
+    keys: &'c KeyRing,
+    issuer: &'c str,
     time: Timeline,
     now: Timestamp,
     secretariat: Actor,
@@ -372,6 +388,58 @@ impl Loader<'_> {
             if let Some(d) = &c.disposition {
                 self.dispose(&s.reference, &id, d)?;
             }
+        }
+        if let Some(ballot) = &s.ballot {
+            self.ballot(&s.reference, s.revisions.len() as i32, ballot)?;
+        }
+        Ok(())
+    }
+
+    /// Opens the ballot (closing two weeks from now) and records the decisions cast so far.
+    fn ballot(&mut self, reference: &str, latest: i32, ballot: &DemoBallot) -> Result<(), String> {
+        if ballot.revision != latest {
+            return Err(format!(
+                "{reference}: the demo ballot must be on the latest revision {latest}"
+            ));
+        }
+        let opens = self.time.after_hours(24);
+        let closes = self.now.plus_seconds(14 * 86_400);
+        let secretariat = self.secretariat.clone();
+        let opened = step(self.conn, &format!("{reference} ballot"), |c| {
+            insert_ballot(c, &secretariat, opens, reference, closes, Rule::default())
+        })?;
+        for d in &ballot.decisions {
+            let new = CastDecision {
+                decision: Some(d.decision.clone()),
+                revision_hash: Some(opened.content_hash.clone()),
+                reservations: Some(
+                    d.reservations
+                        .iter()
+                        .map(|r| ReservationInput {
+                            clause: Some(r.clause.clone()),
+                            text: Some(r.text.clone()),
+                        })
+                        .collect(),
+                ),
+                reasons: d.reasons.clone(),
+                statement: d.statement.clone(),
+            }
+            .validate()
+            .map_err(|e| format!("{reference} decision of {}: {}", d.member, describe(e)))?;
+            let actor = self.delegate(&d.member)?;
+            let caller = Caller {
+                client_id: actor.client.clone().unwrap_or_default(),
+                member: actor.member.clone(),
+                roles: vec![Role::Delegate],
+            };
+            let at = self.time.after_hours(6);
+            let (keys, issuer) = (self.keys, self.issuer);
+            step(
+                self.conn,
+                &format!("{reference} decision of {}", d.member),
+                |c| record_decision(c, keys, issuer, &caller, at, &opened.id, &d.member, new),
+            )?;
+            self.loaded.decisions += 1;
         }
         Ok(())
     }

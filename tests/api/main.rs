@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod ballots;
 mod clients;
 mod comments;
 mod errors;

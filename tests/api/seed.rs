@@ -1,16 +1,22 @@
 //! `accord seed-demo`.
 
+use accord::domain::time::Timestamp;
 use serde_json::Value;
 
-db_test!(the_demo_loads_into_an_empty_database_only, |app| {
-    let db = app.app_state.db.clone();
-    let now = app.clock_now();
-    let loaded = tokio::task::spawn_blocking(move || {
-        accord::seed::demo::load(&db, accord::domain::time::Timestamp::parse(&now).unwrap())
+use crate::helpers::TestApp;
+
+async fn load(app: &TestApp, now: &str) -> Result<accord::seed::demo::Loaded, String> {
+    let state = app.app_state.clone();
+    let now = Timestamp::parse(now).unwrap();
+    tokio::task::spawn_blocking(move || {
+        accord::seed::demo::load(&state.db, &state.keys, &state.tokens.issuer, now)
     })
     .await
     .unwrap()
-    .unwrap();
+}
+
+db_test!(the_demo_loads_into_an_empty_database_only, |app| {
+    let loaded = load(&app, &app.clock_now()).await.unwrap();
     assert_eq!((loaded.members, loaded.standards), (18, 3));
 
     let members = app.get_json("/v1/members?limit=500").await;
@@ -58,18 +64,20 @@ db_test!(the_demo_loads_into_an_empty_database_only, |app| {
         1,
         "one standard is out for comment now"
     );
+
+    let ballots = app.get_json("/v1/standards/AIS-0001/ballots").await;
+    let ballot = &ballots["items"][0];
+    assert_eq!(ballot["status"], "open");
+    assert_eq!(
+        ballot["tally"]["responded"].as_u64(),
+        Some(loaded.decisions as u64)
+    );
+    assert_eq!(ballot["tally"]["projected_outcome"], "ratified");
+
     let verified = app.get_json("/v1/events/verify").await;
     assert_eq!(verified["ok"], true);
     assert_eq!(verified["last_verified_seq"], loaded.events);
 
-    let db = app.app_state.db.clone();
-    let again = tokio::task::spawn_blocking(move || {
-        accord::seed::demo::load(
-            &db,
-            accord::domain::time::Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
-        )
-    })
-    .await
-    .unwrap();
+    let again = load(&app, "2026-01-01T00:00:00Z").await;
     assert!(again.unwrap_err().contains("empty database"));
 });

@@ -153,6 +153,52 @@ impl StandardRow {
             .map(|_| ())
     }
 
+    /// Marks the standard ratified with this revision, from `ratification`.
+    pub fn ratify(
+        conn: &mut DbConn,
+        reference: &str,
+        revision: i32,
+        hash: &str,
+        at: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            standards::table
+                .find(reference)
+                .filter(standards::stage.eq("ratification")),
+        )
+        .set((
+            standards::stage.eq("ratified"),
+            standards::ratified_revision.eq(revision),
+            standards::ratified_hash.eq(hash),
+            standards::version.eq(standards::version + 1),
+            standards::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Marks a ratified standard superseded by `by`.
+    pub fn supersede(
+        conn: &mut DbConn,
+        reference: &str,
+        by: &str,
+        at: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            standards::table
+                .find(reference)
+                .filter(standards::stage.eq("ratified")),
+        )
+        .set((
+            standards::stage.eq("superseded"),
+            standards::superseded_by.eq(by),
+            standards::version.eq(standards::version + 1),
+            standards::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
     pub fn withdraw(
         conn: &mut DbConn,
         reference: &str,

@@ -1,0 +1,3 @@
+DROP TABLE ratifications;
+DROP TABLE ballot_electorate;
+DROP TABLE ballots;

@@ -1,0 +1,268 @@
+//! Ballots, their electorate, and every version of every member's decision.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{ballot_electorate, ballots, members, ratifications};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ballots)]
+pub struct BallotRow {
+    pub id: String,
+    pub reference: String,
+    pub revision: i32,
+    pub content_hash: String,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub rule: String,
+    pub electorate: i32,
+    pub closed_at: Option<NaiveDateTime>,
+    pub close_reason: Option<String>,
+    pub outcome: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ratifications)]
+pub struct RatificationRow {
+    pub ballot_id: String,
+    pub member_code: String,
+    pub version: i32,
+    pub current: bool,
+    pub decision: String,
+    pub reservations: String,
+    pub reservations_hash: String,
+    pub reasons: Option<String>,
+    pub statement: Option<String>,
+    pub cast_by: String,
+    pub cast_at: NaiveDateTime,
+    pub event_seq: i64,
+    pub event_hash: String,
+    pub receipt: String,
+}
+
+impl BallotRow {
+    /// Open for decisions at `now`: not closed, deadline not reached.
+    pub fn is_open_at(&self, now: Timestamp) -> bool {
+        self.closed_at.is_none() && now.naive() < self.closes_at
+    }
+
+    pub fn insert(conn: &mut DbConn, row: &BallotRow, electorate: &[String]) -> QueryResult<()> {
+        diesel::insert_into(ballots::table)
+            .values(row)
+            .execute(conn)?;
+        let rows: Vec<_> = electorate
+            .iter()
+            .map(|m| {
+                (
+                    ballot_electorate::ballot_id.eq(&row.id),
+                    ballot_electorate::member_code.eq(m),
+                )
+            })
+            .collect();
+        for chunk in rows.chunks(1_000) {
+            crate::insert_batch!(&mut *conn, ballot_electorate::table, chunk)?;
+        }
+        Ok(())
+    }
+
+    pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<BallotRow> {
+        ballots::table
+            .find(id)
+            .select(BallotRow::as_select())
+            .first(conn)
+    }
+
+    /// The ballot, locked until the end of the transaction on PostgreSQL (SQLite's write
+    /// transaction already excludes every other writer): decisions on one ballot are serialised.
+    pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<BallotRow> {
+        match conn {
+            DbConn::Postgres(pg) => ballots::table
+                .find(id)
+                .select(BallotRow::as_select())
+                .for_update()
+                .first(pg),
+            DbConn::Sqlite(_) => Self::find(conn, id),
+        }
+    }
+
+    /// The ballot of a standard whose close is not recorded yet, if any.
+    pub fn unrecorded(conn: &mut DbConn, reference: &str) -> QueryResult<Option<BallotRow>> {
+        ballots::table
+            .filter(
+                ballots::reference
+                    .eq(reference)
+                    .and(ballots::closed_at.is_null()),
+            )
+            .select(BallotRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn list(
+        conn: &mut DbConn,
+        reference: &str,
+        after: Option<(NaiveDateTime, String)>,
+        limit: i64,
+    ) -> QueryResult<Vec<BallotRow>> {
+        let mut query = ballots::table
+            .filter(ballots::reference.eq(reference))
+            .order((ballots::opens_at.asc(), ballots::id.asc()))
+            .limit(limit)
+            .select(BallotRow::as_select())
+            .into_boxed();
+        if let Some((at, id)) = after {
+            query = query.filter(
+                ballots::opens_at
+                    .gt(at)
+                    .or(ballots::opens_at.eq(at).and(ballots::id.gt(id))),
+            );
+        }
+        query.load(conn)
+    }
+
+    pub fn due(conn: &mut DbConn, now: Timestamp, limit: i64) -> QueryResult<Vec<BallotRow>> {
+        ballots::table
+            .filter(
+                ballots::closed_at
+                    .is_null()
+                    .and(ballots::closes_at.le(now.naive())),
+            )
+            .order(ballots::closes_at.asc())
+            .limit(limit)
+            .select(BallotRow::as_select())
+            .load(conn)
+    }
+
+    /// Records the close and outcome; false when another writer recorded it first.
+    pub fn record_close(
+        conn: &mut DbConn,
+        id: &str,
+        at: NaiveDateTime,
+        reason: &str,
+        outcome: &str,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(ballots::table.find(id).filter(ballots::closed_at.is_null()))
+            .set((
+                ballots::closed_at.eq(at),
+                ballots::close_reason.eq(reason),
+                ballots::outcome.eq(outcome),
+                ballots::version.eq(ballots::version + 1),
+            ))
+            .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    pub fn electorate(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+        ballot_electorate::table
+            .filter(ballot_electorate::ballot_id.eq(id))
+            .order(ballot_electorate::member_code.asc())
+            .select(ballot_electorate::member_code)
+            .load(conn)
+    }
+
+    pub fn in_electorate(conn: &mut DbConn, id: &str, member: &str) -> QueryResult<bool> {
+        let n: i64 = ballot_electorate::table
+            .filter(
+                ballot_electorate::ballot_id
+                    .eq(id)
+                    .and(ballot_electorate::member_code.eq(member)),
+            )
+            .count()
+            .get_result(conn)?;
+        Ok(n > 0)
+    }
+}
+
+/// The voting members in good standing right now: a new ballot's electorate.
+pub fn active_voting_members(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    members::table
+        .filter(members::voting.eq(true).and(members::status.eq("active")))
+        .order(members::code.asc())
+        .select(members::code)
+        .load(conn)
+}
+
+impl RatificationRow {
+    pub fn current(conn: &mut DbConn, ballot: &str) -> QueryResult<Vec<RatificationRow>> {
+        ratifications::table
+            .filter(
+                ratifications::ballot_id
+                    .eq(ballot)
+                    .and(ratifications::current.eq(true)),
+            )
+            .order(ratifications::member_code.asc())
+            .select(RatificationRow::as_select())
+            .load(conn)
+    }
+
+    pub fn current_of(
+        conn: &mut DbConn,
+        ballot: &str,
+        member: &str,
+    ) -> QueryResult<Option<RatificationRow>> {
+        ratifications::table
+            .filter(
+                ratifications::ballot_id
+                    .eq(ballot)
+                    .and(ratifications::member_code.eq(member))
+                    .and(ratifications::current.eq(true)),
+            )
+            .select(RatificationRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Every version (`history`) or only current decisions, by member then version, after a key.
+    pub fn list(
+        conn: &mut DbConn,
+        ballot: &str,
+        history: bool,
+        after: Option<(String, i32)>,
+        limit: i64,
+    ) -> QueryResult<Vec<RatificationRow>> {
+        let mut query = ratifications::table
+            .filter(ratifications::ballot_id.eq(ballot))
+            .order((
+                ratifications::member_code.asc(),
+                ratifications::version.asc(),
+            ))
+            .limit(limit)
+            .select(RatificationRow::as_select())
+            .into_boxed();
+        if !history {
+            query = query.filter(ratifications::current.eq(true));
+        }
+        if let Some((member, version)) = after {
+            query = query.filter(
+                ratifications::member_code
+                    .gt(member.clone())
+                    .or(ratifications::member_code
+                        .eq(member)
+                        .and(ratifications::version.gt(version))),
+            );
+        }
+        query.load(conn)
+    }
+
+    /// Stores a new version, making it the current one.
+    pub fn insert_current(conn: &mut DbConn, row: &RatificationRow) -> QueryResult<()> {
+        diesel::update(
+            ratifications::table.filter(
+                ratifications::ballot_id
+                    .eq(&row.ballot_id)
+                    .and(ratifications::member_code.eq(&row.member_code))
+                    .and(ratifications::current.eq(true)),
+            ),
+        )
+        .set(ratifications::current.eq(false))
+        .execute(conn)?;
+        diesel::insert_into(ratifications::table)
+            .values(row)
+            .execute(conn)
+            .map(|_| ())
+    }
+}
