@@ -47,6 +47,16 @@ pub enum Command {
     /// Load a realistic demo body (members, standards with revisions, comments, a ballot) into an
     /// empty database.
     SeedDemo,
+    /// Load a fixed-seed synthetic body of benchmark size into an empty database and print, as
+    /// JSON, what the benchmark needs (including the credentials it created).
+    SeedBench {
+        /// Multiplies every count (1 = 193 members, 2,000 standards, 1,000,000 comments, 200 ballots).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// The seed of the generator.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +108,7 @@ pub fn main() -> ExitCode {
         } => create_client(&settings, roles, member, name, json),
         Command::VerifyLog => return verify_log(&settings),
         Command::SeedDemo => seed_demo(&settings),
+        Command::SeedBench { scale, seed } => seed_bench(&settings, scale, seed),
         Command::Openapi => Ok(()),
     };
     match result {
@@ -224,6 +235,36 @@ fn seed_demo(settings: &Settings) -> Result<(), String> {
         loaded.comments,
         loaded.decisions,
         loaded.events
+    );
+    Ok(())
+}
+
+fn seed_bench(settings: &Settings, scale: f64, seed: u64) -> Result<(), String> {
+    if !(scale > 0.0 && scale <= 10.0) {
+        return Err("--scale must be above 0 and at most 10".into());
+    }
+    let started = std::time::Instant::now();
+    let state = crate::startup::build_state(settings, Arc::new(SystemClock))?;
+    let options = crate::seed::bench::BenchOptions { scale, seed };
+    let summary = crate::seed::bench::load(
+        &state.db,
+        &state.keys,
+        &state.tokens.issuer,
+        SystemClock.now(),
+        options,
+    )?;
+    eprintln!(
+        "benchmark body loaded in {:.1} s: {} members, {} standards, {} comments, {} ballots, {} events",
+        started.elapsed().as_secs_f64(),
+        summary.members,
+        summary.standards,
+        summary.comments,
+        summary.ballots,
+        summary.events
+    );
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
     );
     Ok(())
 }

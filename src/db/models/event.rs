@@ -10,7 +10,7 @@ use crate::domain::event::{Actor, ChainBreak, ChainVerifier, EventBody};
 use crate::domain::time::Timestamp;
 use crate::error::{ApiError, ApiResult};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]
 pub struct EventRow {
     pub seq: i64,
