@@ -97,6 +97,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How often the background task looks for periods and ballots to close, in milliseconds.
     pub scheduler_interval_ms: u64,
+    /// Memory for rendered revisions kept in the cache, in MiB (0 turns the cache off).
+    pub revision_cache_mb: u64,
 }
 
 impl Default for Settings {
@@ -118,6 +120,7 @@ impl Default for Settings {
             log: "info".into(),
             log_format: LogFormat::Text,
             scheduler_interval_ms: 1_000,
+            revision_cache_mb: 32,
         }
     }
 }

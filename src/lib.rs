@@ -1,6 +1,7 @@
 //! Accord: drafting, commenting and ratification of AI standards over HTTP.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;

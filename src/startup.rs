@@ -103,6 +103,9 @@ pub fn build_state(settings: &Settings, clock: SharedClock) -> Result<AppState, 
         clock,
         public_base: settings.public_base(),
         max_body_bytes: settings.max_body_bytes,
+        caches: Arc::new(crate::cache::Caches::new(
+            settings.revision_cache_mb * 1024 * 1024,
+        )),
     })
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::keys::KeyRing;
 use crate::auth::token::TokenConfig;
+use crate::cache::Caches;
 use crate::db::Db;
 use crate::domain::time::{SharedClock, Timestamp};
 
@@ -16,6 +17,7 @@ pub struct AppState {
     /// Base of absolute links (`Link`, `Location`).
     pub public_base: String,
     pub max_body_bytes: usize,
+    pub caches: Arc<Caches>,
 }
 
 impl AppState {

@@ -155,8 +155,8 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         });
     }
     Ok(Caller {
-        client_id: claims.sub,
-        member: claims.member,
+        client_id: claims.sub.clone(),
+        member: claims.member.clone(),
         roles: claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
     })
 }

@@ -124,6 +124,12 @@ pub fn verify_access_token(
     validation.validate_exp = false;
     validation.validate_nbf = false;
     let claims: Claims = verify_jws(keys, ACCESS_TOKEN_TYP, token, &validation)?;
+    check_times(&claims, now)?;
+    Ok(claims)
+}
+
+/// Whether verified claims are valid at `now` (checked on every use, also of a cached token).
+pub fn check_times(claims: &Claims, now: Timestamp) -> Result<(), String> {
     let now = now.unix();
     if claims.exp <= now - LEEWAY {
         return Err("the token has expired".into());
@@ -134,7 +140,7 @@ pub fn verify_access_token(
     if claims.iat > now + LEEWAY {
         return Err("the token was issued in the future (iat)".into());
     }
-    Ok(claims)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -59,10 +59,14 @@ impl r2d2::ManageConnection for Manager {
                     "PRAGMA journal_mode = WAL;",
                     "PRAGMA synchronous = NORMAL;",
                     "PRAGMA foreign_keys = ON;",
-                    "PRAGMA cache_size = -16000;",
+                    "PRAGMA temp_store = MEMORY;",
                 ];
+                // Page cache per connection (KiB): the writer gets more; readers share the OS cache.
                 if self.read_only {
+                    pragmas.push("PRAGMA cache_size = -4000;");
                     pragmas.push("PRAGMA query_only = ON;");
+                } else {
+                    pragmas.push("PRAGMA cache_size = -16000;");
                 }
                 for pragma in pragmas {
                     conn.batch_execute(pragma)

@@ -158,7 +158,11 @@ impl Event {
             .collect()
     }
 
-    fn list_rows(conn: &mut DbConn, filter: &EventFilter, limit: i64) -> ApiResult<Vec<EventRow>> {
+    pub fn list_rows(
+        conn: &mut DbConn,
+        filter: &EventFilter,
+        limit: i64,
+    ) -> ApiResult<Vec<EventRow>> {
         let mut query = events::table
             .select(EventRow::as_select())
             .filter(events::seq.gt(filter.after))

@@ -257,8 +257,11 @@ pub fn insert_comment(
         updated_at: now.naive(),
     };
     CommentRow::insert(conn, &row)?;
-    let ctx = ViewContext::load(conn, reference, standard.latest_revision, &[])?;
-    Ok(ctx.view(row))
+    let anchor = match (&row.clause_id, &row.clause_hash) {
+        (Some(id), Some(hash)) => Some((id.clone(), row.clause_position, hash.clone())),
+        _ => None,
+    };
+    Ok(ViewContext::fresh(standard.latest_revision, anchor).view(row))
 }
 
 /// Submit a comment

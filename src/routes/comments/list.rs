@@ -214,16 +214,15 @@ pub async fn list_comments(
         order,
         after,
     };
-    let query_filter = filter.clone();
-    let (latest_revision, rows) = state
-        .db
-        .read(move |conn| {
-            let standard = find_standard(conn, &query_filter.reference)?;
-            let rows = CommentRow::list(conn, &query_filter, if csv { limit } else { limit + 1 })?;
-            Ok((standard.latest_revision, rows))
-        })
-        .await?;
     if csv {
+        let query_filter = filter.clone();
+        let rows = state
+            .db
+            .read(move |conn| {
+                find_standard(conn, &query_filter.reference)?;
+                Ok(CommentRow::list(conn, &query_filter, CSV_BATCH)?)
+            })
+            .await?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8; header=present")
             .insert_header((
@@ -232,16 +231,27 @@ pub async fn list_comments(
             ))
             .streaming(csv_stream(state.db.clone(), filter, rows)));
     }
-    let (rows, more) = split_page(rows, limit);
+    let caches = state.caches.clone();
+    let (rows, more, ctx) = state
+        .db
+        .read(move |conn| {
+            let standard = find_standard(conn, &filter.reference)?;
+            let (rows, more) = split_page(CommentRow::list(conn, &filter, limit + 1)?, limit);
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let ctx = ViewContext::load_cached(
+                conn,
+                &caches,
+                &filter.reference,
+                standard.latest_revision,
+                &ids,
+            )?;
+            Ok((rows, more, ctx))
+        })
+        .await?;
     let next_cursor = match rows.last() {
         Some(last) if more => Some(pagination::encode_cursor(&next_key(last))),
         _ => None,
     };
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let ctx = state
-        .db
-        .read(move |conn| ViewContext::load(conn, &reference, latest_revision, &ids))
-        .await?;
     let page = Page {
         items: rows.into_iter().map(|r| ctx.view(r)).collect::<Vec<_>>(),
         next_cursor,

@@ -7,10 +7,12 @@ pub mod read;
 pub mod update;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::cache::Caches;
 use crate::db::DbConn;
 use crate::db::OptionalExt;
 use crate::db::models::comment::{CommentRow, clause_index};
@@ -78,7 +80,7 @@ pub struct CommentPage {
 /// What a comment view needs beyond its row: the latest revision's clauses and reply counts.
 pub struct ViewContext {
     latest_revision: i32,
-    latest: Vec<(String, i32, String)>,
+    latest: Arc<Vec<(String, i32, String)>>,
     replies: HashMap<String, i64>,
 }
 
@@ -92,9 +94,42 @@ impl ViewContext {
     ) -> ApiResult<Self> {
         Ok(Self {
             latest_revision,
-            latest: clause_index(conn, reference, latest_revision)?,
+            latest: Arc::new(clause_index(conn, reference, latest_revision)?),
             replies: CommentRow::reply_counts(conn, ids)?.into_iter().collect(),
         })
+    }
+
+    /// The same, with the (immutable) clause index of the latest revision taken from memory.
+    pub fn load_cached(
+        conn: &mut DbConn,
+        caches: &Caches,
+        reference: &str,
+        latest_revision: i32,
+        ids: &[String],
+    ) -> ApiResult<Self> {
+        let latest = match caches.clause_index(reference, latest_revision) {
+            Some(index) => index,
+            None => {
+                let index = Arc::new(clause_index(conn, reference, latest_revision)?);
+                caches.put_clause_index(reference, latest_revision, index.clone());
+                index
+            }
+        };
+        Ok(Self {
+            latest_revision,
+            latest,
+            replies: CommentRow::reply_counts(conn, ids)?.into_iter().collect(),
+        })
+    }
+
+    /// The context of a comment just made on the latest revision: its clause is where it was,
+    /// and nothing replies to it yet.
+    pub fn fresh(revision: i32, clause: Option<(String, i32, String)>) -> Self {
+        Self {
+            latest_revision: revision,
+            latest: Arc::new(clause.into_iter().collect()),
+            replies: HashMap::new(),
+        }
     }
 
     pub fn view(&self, row: CommentRow) -> Comment {

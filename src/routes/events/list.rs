@@ -71,19 +71,20 @@ pub async fn list_events(
         event_type: query.event_type,
         subject: query.subject,
     };
-    let events = state
+    let rows = state
         .db
-        .read(move |conn| Event::list(conn, &filter, limit + 1))
+        .read(move |conn| Event::list_rows(conn, &filter, limit + 1))
         .await?;
-    let (events, more) = split_page(events, limit);
+    let (rows, more) = split_page(rows, limit);
     let next_cursor = if more {
-        events.last().map(|e| e.seq.to_string())
+        rows.last().map(|e| e.seq.to_string())
     } else {
         None
     };
-    let page = Page {
-        items: events.into_iter().map(EventView::from).collect::<Vec<_>>(),
-        next_cursor,
-    };
+    let items = rows
+        .into_iter()
+        .map(EventView::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let page = Page { items, next_cursor };
     Ok(page_response(&req, &state.public_base, &page, "after"))
 }

@@ -5,12 +5,13 @@ pub mod read;
 pub mod verify;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
-use crate::db::models::event::Event;
+use crate::db::models::event::EventRow;
 use crate::domain::event::Actor;
 use crate::domain::time::Timestamp;
+use crate::error::{ApiError, ApiResult};
 
 /// One change, as recorded. `hash` is SHA-256 (hex) of the RFC 8785 canonical JSON of the object
 /// `{seq, at, type, actor, subject, data, prev_hash}`, and `prev_hash` is the hash of the event
@@ -28,25 +29,34 @@ pub struct EventView {
     /// What changed, as `kind:id`, such as `member:BRA`.
     #[schema(example = "member:BRA")]
     pub subject: String,
-    /// The change itself; its shape depends on `type`.
+    /// The change itself; its shape depends on `type`. Served exactly as stored (canonical JSON).
     #[schema(value_type = Object)]
-    pub data: Value,
+    pub data: Box<RawValue>,
     pub prev_hash: String,
     pub hash: String,
 }
 
-impl From<Event> for EventView {
-    fn from(e: Event) -> Self {
-        Self {
-            seq: e.seq,
-            at: e.at,
-            event_type: e.event_type,
-            actor: e.actor,
-            subject: e.subject,
-            data: e.data,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
+impl TryFrom<EventRow> for EventView {
+    type Error = ApiError;
+
+    /// The stored data is passed through without being parsed and printed again.
+    fn try_from(row: EventRow) -> ApiResult<Self> {
+        let data = RawValue::from_string(row.data).map_err(|e| {
+            ApiError::internal(format!("event {} has unreadable data: {e}", row.seq))
+        })?;
+        Ok(Self {
+            seq: row.seq,
+            at: Timestamp::from_naive(row.at),
+            event_type: row.event_type,
+            actor: Actor {
+                client: row.actor_client,
+                member: row.actor_member,
+            },
+            subject: row.subject,
+            data,
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        })
     }
 }
 

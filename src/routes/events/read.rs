@@ -33,11 +33,7 @@ pub async fn get_event(
         .db
         .read(move |conn| Event::find(conn, seq).or_not_found(|| format!("no event has seq {seq}")))
         .await?;
-    let mut response = json_with_etag(
-        &req,
-        StatusCode::OK,
-        &EventView::from(Event::try_from(row)?),
-    );
+    let mut response = json_with_etag(&req, StatusCode::OK, &EventView::try_from(row)?);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("public, max-age=31536000, immutable"),

@@ -3,7 +3,10 @@ use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use super::{Revision, RevisionSelector, RevisionSummary, resolve};
 use crate::db::models::revision::RevisionRow;
 use crate::domain::standard::render_markdown;
-use crate::error::ApiResult;
+use std::sync::Arc;
+
+use crate::cache::CachedRevision;
+use crate::error::{ApiError, ApiResult};
 use crate::http::etag::not_modified;
 use crate::http::negotiate;
 use crate::state::AppState;
@@ -44,58 +47,134 @@ pub async fn get_revision(
     let (reference, n) = path.into_inner();
     let selector = RevisionSelector::parse(&n)?;
     let media = negotiate::choose(&req, &["application/json", "text/markdown"])?;
-    let markdown = media == "text/markdown";
-    let (standard, revision) = state
-        .db
-        .read(move |conn| resolve(conn, &reference, selector))
-        .await?;
-    let etag = if markdown {
-        format!("\"{}-md\"", revision.content_hash)
-    } else {
-        format!("\"{}\"", revision.content_hash)
+    if media == "text/markdown" {
+        return markdown(&req, &state, reference, selector).await;
+    }
+    // Numbered revisions never change: serve them from memory when we can.
+    let cached = match selector {
+        RevisionSelector::Number(number) => state
+            .caches
+            .revision(&reference, number)
+            .map(|c| (number, c)),
+        RevisionSelector::Latest => None,
     };
-    let cache = if selector == RevisionSelector::Latest {
-        "no-cache"
-    } else {
-        IMMUTABLE
+    let (number, revision) = match cached {
+        Some(hit) => hit,
+        None => {
+            let (_, row) = {
+                let reference = reference.clone();
+                state
+                    .db
+                    .read(move |conn| resolve(conn, &reference, selector))
+                    .await?
+            };
+            let number = row.number;
+            match state.caches.revision(&reference, number) {
+                Some(hit) => (number, hit),
+                None => {
+                    let key = reference.clone();
+                    let clauses = state
+                        .db
+                        .read(move |conn| Ok(RevisionRow::clauses(conn, &key, number)?))
+                        .await?;
+                    let hash = row.content_hash.clone();
+                    let json = serde_json::to_vec(&Revision {
+                        revision: RevisionSummary::from(row),
+                        clauses,
+                    })
+                    .map_err(ApiError::internal)?;
+                    let entry = Arc::new(CachedRevision {
+                        content_hash: hash,
+                        json: json.into(),
+                    });
+                    state.caches.put_revision(&reference, number, entry.clone());
+                    (number, entry)
+                }
+            }
+        }
     };
-    let location = format!(
-        "{}/v1/standards/{}/revisions/{}",
-        state.public_base, revision.reference, revision.number
-    );
+    let etag = format!("\"{}\"", revision.content_hash);
     let mut response = if not_modified(&req, &etag) {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
-    response
-        .insert_header((header::ETAG, etag.clone()))
-        .insert_header((header::CACHE_CONTROL, cache))
-        .insert_header((header::VARY, "Accept"))
-        .insert_header((header::CONTENT_LOCATION, location));
+    headers(&mut response, &state, &reference, number, &etag, selector);
     if not_modified(&req, &etag) {
         return Ok(response.finish());
     }
-    let (reference, number) = (revision.reference.clone(), revision.number);
-    let clauses = state
+    Ok(response
+        .content_type("application/json")
+        .body(revision.json.clone()))
+}
+
+fn headers(
+    response: &mut actix_web::HttpResponseBuilder,
+    state: &AppState,
+    reference: &str,
+    number: i32,
+    etag: &str,
+    selector: RevisionSelector,
+) {
+    let cache = if selector == RevisionSelector::Latest {
+        "no-cache"
+    } else {
+        IMMUTABLE
+    };
+    response
+        .insert_header((header::ETAG, etag.to_string()))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::VARY, "Accept"))
+        .insert_header((
+            header::CONTENT_LOCATION,
+            format!(
+                "{}/v1/standards/{reference}/revisions/{number}",
+                state.public_base
+            ),
+        ));
+}
+
+/// The whole draft as Markdown (not cached: it carries the standard's current title).
+async fn markdown(
+    req: &HttpRequest,
+    state: &AppState,
+    reference: String,
+    selector: RevisionSelector,
+) -> ApiResult<HttpResponse> {
+    let (standard, revision, clauses) = state
         .db
-        .read(move |conn| Ok(RevisionRow::clauses(conn, &reference, number)?))
+        .read(move |conn| {
+            let (standard, revision) = resolve(conn, &reference, selector)?;
+            let clauses = RevisionRow::clauses(conn, &revision.reference, revision.number)?;
+            Ok((standard, revision, clauses))
+        })
         .await?;
-    if markdown {
-        let body = render_markdown(
-            &standard.reference,
-            &standard.title,
-            revision.number,
-            &revision.content_hash,
-            &revision.summary,
-            &clauses,
-        );
-        return Ok(response
-            .content_type("text/markdown; charset=utf-8")
-            .body(body));
+    let etag = format!("\"{}-md\"", revision.content_hash);
+    let mut response = if not_modified(req, &etag) {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    headers(
+        &mut response,
+        state,
+        &standard.reference,
+        revision.number,
+        &etag,
+        selector,
+    );
+    if not_modified(req, &etag) {
+        return Ok(response.finish());
     }
-    Ok(response.json(Revision {
-        revision: RevisionSummary::from(revision),
-        clauses,
-    }))
+    let body = render_markdown(
+        &standard.reference,
+        &standard.title,
+        revision.number,
+        &revision.content_hash,
+        &revision.summary,
+        &clauses,
+    );
+    Ok(response
+        .content_type("text/markdown; charset=utf-8")
+        .body(body))
 }
