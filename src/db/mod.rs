@@ -1,15 +1,17 @@
 //! The database: one connection type over SQLite and PostgreSQL, two pools, and the two ways a
 //! handler reaches them (`Db::read`, `Db::write`), both off the actix worker thread.
 //!
-//! SQLite has one writer: writes go through a pool of exactly one connection and take the write
-//! lock up front (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing with
-//! "database is locked"; reads use a separate pool whose connections are `query_only`. On
-//! PostgreSQL both pools are the same pool, and writes are serialised where it matters by the
-//! chain-head row lock (see `models::event`).
+//! Every write goes to one writer thread per process (`writer`), which batches them into
+//! transactions (group commit). On SQLite its transactions take the write lock up front
+//! (`BEGIN IMMEDIATE`) on a pool of exactly one connection, so other processes queue instead of
+//! failing with "database is locked"; reads use a separate pool whose connections are
+//! `query_only`. On PostgreSQL both pools are the same pool, and appends from several processes
+//! are serialised by the chain-head row lock (see `models::event`).
 
 pub mod migrations;
 pub mod models;
 pub mod schema;
+pub mod writer;
 
 use std::time::Duration;
 
@@ -98,6 +100,7 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 pub struct Db {
     pub read_pool: Pool,
     pub write_pool: Pool,
+    writer: writer::Writer,
     backend: &'static str,
 }
 
@@ -143,9 +146,11 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
+        let writer = writer::Writer::start(write_pool.clone())?;
         Ok(Self {
             read_pool,
             write_pool,
+            writer,
             backend: target.backend_name(),
         })
     }
@@ -164,15 +169,15 @@ impl Db {
         blocking(move || f(&mut *pool.get()?)).await
     }
 
-    /// Runs `f` inside one write transaction on the blocking thread pool: the change, its event
-    /// and anything else `f` does are committed together or not at all.
+    /// Runs `f` as one atomic write on the writer thread: the change, its event and anything
+    /// else `f` does are committed together or not at all, and the result comes back once they
+    /// are committed (see `writer`).
     pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.write_pool.clone();
-        blocking(move || write_transaction(&mut *pool.get()?, f)).await
+        self.writer.write(f).await
     }
 }
 

@@ -224,3 +224,46 @@ db_test!(concurrent_writers_on_two_instances_form_one_chain, |app| {
         assert_eq!(app.get_json("/readyz").await["database"], "postgres");
     }
 });
+
+db_test!(
+    a_failing_write_undoes_only_itself_when_writes_are_batched,
+    |app| {
+        let admin = app.admin_token().await;
+        let mut tasks = Vec::new();
+        // Each code is submitted twice at once: one wins, the other must fail without harming the rest.
+        for i in 0..40 {
+            let (http, url, admin) = (app.http.clone(), app.url("/v1/members"), admin.clone());
+            let code = format!("ORG{}", i / 2);
+            tasks.push(tokio::spawn(async move {
+            let body = json!({"code": code, "name": code, "kind": "organisation", "voting": false, "region": "global"});
+            http.post(url).bearer_auth(admin).json(&body).send().await.unwrap().status().as_u16()
+        }));
+        }
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            20,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 409).count(),
+            20,
+            "{statuses:?}"
+        );
+        let members = app.get_json("/v1/members?limit=500").await;
+        assert_eq!(members["items"].as_array().unwrap().len(), 20);
+        let events = app.events().await;
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e["type"] == "member.created")
+                .count(),
+            20,
+            "failed writes leave no event"
+        );
+        assert_chain(&events);
+    }
+);

@@ -1,0 +1,115 @@
+//! The writer: one thread per process that runs every write, several to a transaction.
+//!
+//! Requests hand their write (a closure) to the writer and wait for its result. The writer takes
+//! what is queued (up to `MAX_BATCH`), runs each write in a savepoint of one transaction, commits
+//! once, and only then answers each request. A write that fails rolls back to its savepoint alone;
+//! if the commit itself fails, every write of the batch gets the error and nothing was changed.
+//! This is group commit: under load one fsync (PostgreSQL) or one WAL append (SQLite) serves many
+//! writes, and writers never contend for the connection or the database lock.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use diesel::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{DbConn, Pool, write_transaction};
+use crate::error::{ApiError, ApiResult};
+
+/// Writes per transaction at most.
+const MAX_BATCH: usize = 128;
+
+/// What a write hands back once it ran: a delivery of its result, given whether the batch
+/// committed (`None`) or why not.
+type Delivery = Box<dyn FnOnce(Option<String>) + Send>;
+type Job = Box<dyn FnOnce(&mut DbConn) -> Delivery + Send>;
+
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `pool`.
+    pub fn start(pool: Pool) -> Result<Self, String> {
+        let (jobs, rx) = mpsc::channel::<Job>(4_096);
+        std::thread::Builder::new()
+            .name("accord-writer".into())
+            .spawn(move || run(pool, rx))
+            .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        Ok(Self { jobs })
+    }
+
+    /// Runs `f` in the next batch and returns its result once the batch is committed.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<ApiResult<T>>();
+        let span = tracing::Span::current();
+        let job: Job = Box::new(move |conn| {
+            // A nested transaction is a savepoint: a failing write undoes only itself.
+            let result = span.in_scope(|| conn.transaction(f));
+            Box::new(move |commit_failure| {
+                let outcome = match commit_failure {
+                    None => result,
+                    Some(cause) => Err(ApiError::Unavailable {
+                        detail: format!("the write was not committed ({cause}); retry"),
+                        retry_after: 1,
+                    }),
+                };
+                let _ = tx.send(outcome);
+            })
+        });
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| ApiError::internal("the writer has stopped"))?;
+        rx.await.map_err(|_| ApiError::Unavailable {
+            detail: "the write could not be run (no database connection, or it failed); retry"
+                .into(),
+            retry_after: 1,
+        })?
+    }
+}
+
+fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut conn = match pool.get() {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "the writer has no database connection");
+                // The jobs are dropped unrun: their callers see the write as lost.
+                continue;
+            }
+        };
+        let mut deliveries: Vec<Delivery> = Vec::with_capacity(batch.len());
+        let committed = write_transaction(&mut conn, |c| {
+            for job in batch {
+                match catch_unwind(AssertUnwindSafe(|| job(c))) {
+                    Ok(delivery) => deliveries.push(delivery),
+                    Err(_) => {
+                        // A panic leaves the transaction in an unknown state: undo the batch.
+                        tracing::error!("a write panicked; its batch is rolled back");
+                        return Err(diesel::result::Error::RollbackTransaction);
+                    }
+                }
+            }
+            Ok(())
+        });
+        let failure = committed.err().map(|e| {
+            tracing::warn!(error = %e, "a write batch did not commit");
+            e.to_string()
+        });
+        for delivery in deliveries {
+            delivery(failure.clone());
+        }
+    }
+}
