@@ -161,3 +161,48 @@ pub fn document_json() -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every enum of text in the document, wherever it sits (component, parameter, inline).
+    fn text_enums(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Array(items)) = map.get("enum") {
+                    found.extend(items.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+                }
+                map.values().for_each(|v| text_enums(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| text_enums(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_documented_enum_value_is_the_text_the_api_accepts() {
+        let doc: Value = serde_json::from_str(&super::document_json()).unwrap();
+        let mut found = Vec::new();
+        text_enums(&doc, &mut found);
+        for needed in [
+            "secretariat",
+            "public_comment",
+            "accepted_modified",
+            "asia_pacific",
+        ] {
+            assert!(
+                found.iter().any(|v| v == needed),
+                "{needed} is not documented"
+            );
+        }
+        let wrong: Vec<_> = found
+            .iter()
+            .filter(|v| v.chars().any(|c| c.is_ascii_uppercase()))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "enum values the API would refuse: {wrong:?}"
+        );
+    }
+}

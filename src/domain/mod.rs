@@ -21,6 +21,10 @@ macro_rules! vocabulary {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        // utoipa does not read a `rename` whose value comes from a macro argument, so the
+        // container-level rule (which every vocabulary follows) is what the OpenAPI enum shows;
+        // a test in `openapi` checks that every served enum is snake_case text.
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
