@@ -15,13 +15,13 @@ pub fn etag_of(bytes: &[u8]) -> String {
     format!("\"{}\"", &sha256_hex(bytes)[..32])
 }
 
-/// The entity tags listed in a header (`*` included as is); weak tags compare by their opaque part.
+/// The entity tags listed in a header, as sent (`*` and `W/` prefixes included).
 fn tags(value: &str) -> Vec<String> {
     value
         .split(',')
         .map(|t| t.trim())
         .filter(|t| !t.is_empty())
-        .map(|t| t.strip_prefix("W/").unwrap_or(t).to_string())
+        .map(str::to_string)
         .collect()
 }
 
@@ -31,9 +31,13 @@ fn header_tags(req: &HttpRequest, name: header::HeaderName) -> Option<Vec<String
         .map(|v| tags(v.to_str().unwrap_or("")))
 }
 
-/// Whether `If-None-Match` names `etag` (or `*`).
+/// Whether `If-None-Match` names `etag` (or `*`), by the weak comparison RFC 9110 §13.1.2
+/// prescribes for it: `W/"x"` matches `"x"`.
 pub fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    header_tags(req, header::IF_NONE_MATCH).is_some_and(|t| t.iter().any(|t| t == "*" || t == etag))
+    header_tags(req, header::IF_NONE_MATCH).is_some_and(|t| {
+        t.iter()
+            .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+    })
 }
 
 /// The `If-Match` of a PATCH: 428 when absent.
@@ -44,7 +48,8 @@ pub fn required_if_match(req: &HttpRequest) -> ApiResult<Vec<String>> {
     }
 }
 
-/// Whether the tags of an `If-Match` accept the current ETag (weak tags never match, RFC 9110).
+/// Whether the tags of an `If-Match` accept the current ETag, by the strong comparison RFC 9110
+/// §13.1.1 prescribes: a weak tag (`W/"x"`) never matches, since it cannot vouch for the bytes.
 pub fn if_match_accepts(tags: &[String], current: &str, what: &str) -> ApiResult<()> {
     if tags.iter().any(|t| t == "*" || t == current) {
         Ok(())
@@ -87,8 +92,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tag_lists_are_split_and_weak_prefixes_ignored() {
-        assert_eq!(tags(r#""a", W/"b" ,*"#), vec![r#""a""#, r#""b""#, "*"]);
+    fn tag_lists_are_split_as_sent() {
+        assert_eq!(tags(r#""a", W/"b" ,*"#), vec![r#""a""#, r#"W/"b""#, "*"]);
     }
 
     #[test]
@@ -97,5 +102,7 @@ mod tests {
         assert!(if_match_accepts(&["*".into()], r#""a""#, "x").is_ok());
         let e = if_match_accepts(&[r#""b""#.into()], r#""a""#, "x").unwrap_err();
         assert_eq!(e.code(), "precondition_failed");
+        let weak = if_match_accepts(&[r#"W/"a""#.into()], r#""a""#, "x").unwrap_err();
+        assert_eq!(weak.code(), "precondition_failed");
     }
 }

@@ -222,6 +222,18 @@ db_test!(patch_needs_the_current_etag, |app| {
 
     let p = problem(patch(None, json!({"voting": true})).await.unwrap(), 428).await;
     assert_eq!(p["code"], "precondition_required");
+    // A weak tag cannot vouch for the bytes: If-Match compares strongly (RFC 9110 §13.1.1).
+    let weak = patch(Some(format!("W/{etag}")), json!({"voting": true}));
+    let p = problem(weak.await.unwrap(), 412).await;
+    assert_eq!(p["code"], "precondition_failed");
+    // If-None-Match compares weakly: the weak form of the current tag is a 304.
+    let cached = app
+        .request(Method::GET, "/v1/members/NOR")
+        .header(header::IF_NONE_MATCH, format!("W/{etag}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
 
     let updated = patch(
         Some(etag.clone()),
