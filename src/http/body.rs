@@ -63,8 +63,21 @@ fn body_limit(req: &HttpRequest) -> usize {
         .unwrap_or(1024 * 1024)
 }
 
-/// Parses JSON into `T`, mapping serde's errors to problems.
+/// Parses a JSON object into `T`, mapping serde's errors to problems. Every request body of the
+/// API is an object; serde would also read a struct from an array of its fields in order, which
+/// no caller means, so any other top-level value is refused first.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        // Still a 400 when it is not JSON at all; a 422 when it is JSON of the wrong kind.
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .map_err(|e| shape_error(".".into(), e))?;
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "body",
+            "invalid_type",
+            "the body must be a JSON object",
+        )]));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -209,6 +222,25 @@ mod tests {
         parse_json::<Sample>(body.as_bytes())
             .unwrap_err()
             .to_problem()
+    }
+
+    #[test]
+    fn only_an_object_is_a_body() {
+        for body in [r#"["x", null]"#, "  [] ", "\"name\"", "42", "null"] {
+            let p = problem_of(body);
+            assert_eq!(
+                (p.status, p.code.as_str()),
+                (422, "validation_failed"),
+                "{body}"
+            );
+            let e = &p.errors.unwrap()[0];
+            assert_eq!(
+                (e.field.as_str(), e.reason.as_str()),
+                ("body", "invalid_type")
+            );
+        }
+        assert_eq!(problem_of("[1,").code, "malformed_json");
+        assert!(parse_json::<Sample>(br#" {"name": "x"}"#).is_ok());
     }
 
     #[test]
