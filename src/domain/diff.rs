@@ -5,7 +5,9 @@
 //! order (the longest common subsequence of ids) are in place; the others are `moved`.
 
 use serde::Serialize;
-use similar::{Algorithm, ChangeTag, DiffOp, TextDiff, capture_diff_slices};
+use std::time::{Duration, Instant};
+
+use similar::{Algorithm, ChangeTag, DiffOp, TextDiff, capture_diff_slices_deadline};
 use utoipa::ToSchema;
 
 use super::standard::Clause;
@@ -99,10 +101,25 @@ fn terminated(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// How long one comparison may search for the smallest diff. Past it, `similar` finishes with a
+/// correct but coarser diff (whole runs as deleted and inserted) in linear time, so two large,
+/// unrelated texts cannot hold a thread for minutes.
+pub const SEARCH_BUDGET: Duration = Duration::from_millis(1500);
+
+fn text_diff<'a>(old: &'a str, new: &'a str, deadline: Instant) -> TextDiff<'a, 'a, str> {
+    TextDiff::configure()
+        .algorithm(Algorithm::Myers)
+        .deadline(deadline)
+        .diff_lines(old, new)
+}
+
 /// Line hunks between two texts.
 pub fn line_hunks(old: &str, new: &str) -> Vec<Hunk> {
     let (old, new) = (terminated(old), terminated(new));
-    let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
+    hunks_of(&text_diff(&old, &new, Instant::now() + SEARCH_BUDGET))
+}
+
+fn hunks_of(diff: &TextDiff<'_, '_, str>) -> Vec<Hunk> {
     diff.grouped_ops(3)
         .into_iter()
         .map(|group| {
@@ -138,15 +155,25 @@ pub fn line_hunks(old: &str, new: &str) -> Vec<Hunk> {
         .collect()
 }
 
-fn unified(id: &str, from: i32, to: i32, old: &str, new: &str) -> String {
-    TextDiff::from_lines(terminated(old).as_ref(), terminated(new).as_ref())
+/// The hunks and the unified text of one changed clause, from a single comparison.
+fn text_change(
+    id: &str,
+    (from, to): (i32, i32),
+    old: &str,
+    new: &str,
+    deadline: Instant,
+) -> (Vec<Hunk>, String) {
+    let (old, new) = (terminated(old), terminated(new));
+    let diff = text_diff(&old, &new, deadline);
+    let unified = diff
         .unified_diff()
         .context_radius(3)
         .header(
             &format!("{id} (revision {from})"),
             &format!("{id} (revision {to})"),
         )
-        .to_string()
+        .to_string();
+    (hunks_of(&diff), unified)
 }
 
 /// Compares revision `from_number` (`old`) with `to_number` (`new`).
@@ -185,8 +212,11 @@ pub fn diff(from_number: i32, old: &[Clause], to_number: i32, new: &[Clause]) ->
         .map(|c| c.id.as_str())
         .filter(|id| old_pos.contains_key(id))
         .collect();
+    let deadline = Instant::now() + SEARCH_BUDGET;
     let mut in_place = std::collections::HashSet::new();
-    for op in capture_diff_slices(Algorithm::Lcs, &common_old, &common_new) {
+    let order =
+        capture_diff_slices_deadline(Algorithm::Myers, &common_old, &common_new, Some(deadline));
+    for op in order {
         if let DiffOp::Equal { old_index, len, .. } = op {
             in_place.extend(common_old[old_index..old_index + len].iter().copied());
         }
@@ -205,6 +235,11 @@ pub fn diff(from_number: i32, old: &[Clause], to_number: i32, new: &[Clause]) ->
             out.unchanged += 1;
             continue;
         }
+        let (hunks, unified) = if a.text == b.text {
+            (Vec::new(), String::new())
+        } else {
+            text_change(id, (from_number, to_number), &a.text, &b.text, deadline)
+        };
         out.changed.push(ChangedClause {
             id: id.to_string(),
             from_position: from + 1,
@@ -213,16 +248,8 @@ pub fn diff(from_number: i32, old: &[Clause], to_number: i32, new: &[Clause]) ->
                 from: a.heading.clone(),
                 to: b.heading.clone(),
             }),
-            hunks: if a.text == b.text {
-                Vec::new()
-            } else {
-                line_hunks(&a.text, &b.text)
-            },
-            unified: if a.text == b.text {
-                String::new()
-            } else {
-                unified(id, from_number, to_number, &a.text, &b.text)
-            },
+            hunks,
+            unified,
         });
     }
     out
@@ -231,6 +258,25 @@ pub fn diff(from_number: i32, old: &[Clause], to_number: i32, new: &[Clause]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_its_budget_the_diff_is_coarser_but_still_exact() {
+        let old: String = (0..3000).map(|i| format!("line {i}\n")).collect();
+        let new: String = (0..3000)
+            .map(|i| format!("line {}\n", i * 7 % 3001))
+            .collect();
+        let diff = text_diff(&old, &new, Instant::now());
+        let (mut back_old, mut back_new) = (String::new(), String::new());
+        for change in diff.iter_all_changes() {
+            if change.tag() != ChangeTag::Insert {
+                back_old.push_str(change.value());
+            }
+            if change.tag() != ChangeTag::Delete {
+                back_new.push_str(change.value());
+            }
+        }
+        assert_eq!((back_old, back_new), (old, new));
+    }
 
     fn c(id: &str, text: &str) -> Clause {
         Clause {
