@@ -61,6 +61,10 @@ pub enum ApiError {
     InvalidQuery(String),
     #[error("{0}")]
     InvalidPath(String),
+    /// A request the HTTP layer refused before any handler saw it (a bad header, a CORS
+    /// preflight for a method or header that is not allowed).
+    #[error("{0}")]
+    BadRequest(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -112,6 +116,11 @@ pub const PROBLEM_CODES: &[(u16, &str, &str)] = &[
     ),
     (400, "invalid_query", "A query parameter is not valid"),
     (400, "invalid_path", "A path parameter is not valid"),
+    (
+        400,
+        "bad_request",
+        "The request is not valid HTTP for this service",
+    ),
     (400, "invalid_request", "The token request is not valid"),
     (
         400,
@@ -231,6 +240,7 @@ impl ApiError {
             Self::MalformedJson(_) => "malformed_json",
             Self::InvalidQuery(_) => "invalid_query",
             Self::InvalidPath(_) => "invalid_path",
+            Self::BadRequest(_) => "bad_request",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::NotAcceptable(_) => "not_acceptable",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -331,9 +341,10 @@ impl ResponseError for ApiError {
         match self {
             Self::NotFound(_) | Self::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::MalformedJson(_) | Self::InvalidQuery(_) | Self::InvalidPath(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MalformedJson(_)
+            | Self::InvalidQuery(_)
+            | Self::InvalidPath(_)
+            | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

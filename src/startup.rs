@@ -206,6 +206,7 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
             .wrap(Compress::default())
             .wrap(cors)
             .wrap(metrics.clone())
+            .wrap(from_fn(crate::http::guard::middleware))
             .wrap(from_fn(crate::http::request_id::middleware))
     })
     .shutdown_timeout(10);

@@ -42,6 +42,10 @@ impl RouteTable {
             ] {
                 if op.is_some() {
                     methods.push(method.to_string());
+                    if method == "GET" {
+                        // Every GET is also answered to HEAD (see `http::guard`).
+                        methods.push("HEAD".to_string());
+                    }
                 }
             }
             routes.push((segments, methods));
@@ -76,6 +80,11 @@ pub async fn not_found_or_not_allowed(
     req: HttpRequest,
     table: web::Data<RouteTable>,
 ) -> HttpResponse {
+    answer(&req, &table)
+}
+
+/// The 404 or 405 for a request no handler takes.
+pub fn answer(req: &HttpRequest, table: &RouteTable) -> HttpResponse {
     let error = match table.allowed(req.path()) {
         Some(allow) => ApiError::MethodNotAllowed {
             method: req.method().to_string(),
@@ -100,12 +109,12 @@ mod tests {
                     Segment::Literal("members".into()),
                     Segment::Param,
                 ],
-                vec!["GET".into(), "PATCH".into()],
+                vec!["GET".into(), "HEAD".into(), "PATCH".into()],
             )],
         };
         assert_eq!(
             table.allowed("/v1/members/BRA"),
-            Some(vec!["GET".into(), "PATCH".into()])
+            Some(vec!["GET".into(), "HEAD".into(), "PATCH".into()])
         );
         assert_eq!(table.allowed("/v1/members/"), None);
         assert_eq!(table.allowed("/v1/members/BRA/x"), None);

@@ -4,6 +4,7 @@
 pub mod body;
 pub mod etag;
 pub mod fallback;
+pub mod guard;
 pub mod negotiate;
 pub mod pagination;
 pub mod request_id;

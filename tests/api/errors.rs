@@ -14,17 +14,17 @@ db_test!(unknown_routes_and_wrong_methods_are_problems, |app| {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()[header::ALLOW], "GET, POST");
+    assert_eq!(response.headers()[header::ALLOW], "GET, HEAD, POST");
     let p = problem(response, 405).await;
     assert_eq!(p["code"], "method_not_allowed");
-    assert_eq!(p["allow"], json!(["GET", "POST"]));
+    assert_eq!(p["allow"], json!(["GET", "HEAD", "POST"]));
 
     let response = app
         .request(Method::PUT, "/v1/members/BRA")
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()[header::ALLOW], "GET, PATCH");
+    assert_eq!(response.headers()[header::ALLOW], "GET, HEAD, PATCH");
     problem(response, 405).await;
 });
 
@@ -119,3 +119,78 @@ db_test!(
         assert_eq!(problem(response, 413).await["code"], "payload_too_large");
     }
 );
+
+db_test!(head_is_answered_as_get_without_a_body, |app| {
+    let get = app.get("/v1/members").await;
+    assert_eq!(get.status(), 200);
+    let get_etag = get.headers().get(header::ETAG).cloned();
+    let get_len = get.bytes().await.unwrap().len();
+    assert!(get_len > 0);
+
+    let head = app
+        .request(Method::HEAD, "/v1/members")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers().get(header::ETAG).cloned(), get_etag);
+    assert_eq!(
+        head.headers()[header::CONTENT_LENGTH],
+        get_len.to_string().as_str()
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    let missing = app
+        .request(Method::HEAD, "/v1/members/ZZZ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+});
+
+db_test!(a_refused_cors_preflight_is_a_problem, |app| {
+    let response = app
+        .request(Method::OPTIONS, "/v1/members")
+        .header(header::ORIGIN, "https://ministry.example")
+        .header("Access-Control-Request-Method", "TRACE")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    let p: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(p["status"], status);
+    assert_eq!(p["code"], "bad_request");
+    assert!(p["detail"].as_str().unwrap().len() > 3, "{p}");
+
+    let allowed = app
+        .request(Method::OPTIONS, "/v1/members")
+        .header(header::ORIGIN, "https://ministry.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+});
+
+db_test!(control_characters_in_a_filter_are_refused, |app| {
+    for query in ["q=a%00", "topic=%00", "status=open%0A"] {
+        let p = problem(app.get(&format!("/v1/standards?{query}")).await, 400).await;
+        assert_eq!(p["code"], "invalid_query", "{query}");
+    }
+    assert_eq!(app.get("/v1/standards?q=caf%C3%A9").await.status(), 200);
+});
+
+db_test!(a_made_up_method_is_refused_and_not_counted, |app| {
+    assert_eq!(app.get("/v1/members").await.status(), 200);
+    let method = Method::from_bytes(b"BREW").unwrap();
+    let response = app.request(method, "/v1/members").send().await.unwrap();
+    assert_eq!(response.headers()[header::ALLOW], "GET, HEAD, POST");
+    assert_eq!(problem(response, 405).await["code"], "method_not_allowed");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("accord_http_requests_total"), "{metrics}");
+    assert!(!metrics.contains("BREW"), "{metrics}");
+});

@@ -184,7 +184,7 @@ db_test!(a_revision_never_changes, |app| {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.headers()[header::ALLOW], "GET", "{method}");
+        assert_eq!(response.headers()[header::ALLOW], "GET, HEAD", "{method}");
         assert_eq!(problem(response, 405).await["code"], "method_not_allowed");
     }
     assert_eq!(
