@@ -121,6 +121,9 @@ impl Db {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
+                // A SQLite file cannot drop a connection, so the `SELECT 1` on every check-out
+                // only costs; a PostgreSQL connection can, and is tested.
+                .test_on_check_out(matches!(target, DatabaseTarget::Postgres(_)))
                 .connection_timeout(timeout)
                 .build(Manager {
                     target: target.clone(),
@@ -243,4 +246,24 @@ macro_rules! insert_batch {
             $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+
+    #[test]
+    fn the_bundled_sqlite_is_compiled_with_the_options_of_cargo_config() {
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let found: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM pragma_compile_options \
+              WHERE compile_options IN ('ENABLE_QPSG', 'DEFAULT_MEMSTATUS=0'))",
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(
+            found, 2,
+            "LIBSQLITE3_FLAGS of .cargo/config.toml did not reach SQLite"
+        );
+    }
 }
