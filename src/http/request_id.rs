@@ -43,6 +43,16 @@ pub async fn middleware(
             .insert(HeaderName::from_static(HEADER), value);
     }
     let status = response.status().as_u16();
+    let level_on = if status >= 500 {
+        tracing::enabled!(tracing::Level::WARN)
+    } else {
+        tracing::enabled!(tracing::Level::INFO)
+    };
+    if !level_on {
+        // Finding the route pattern matches the path against every resource again: only
+        // worth it when the line is written.
+        return Ok(response);
+    }
     let route = response
         .request()
         .match_pattern()
