@@ -210,6 +210,14 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
             .wrap(from_fn(crate::http::request_id::middleware))
     })
     .shutdown_timeout(10);
+    // Blocking work is database calls (bounded by the pool anyway) and the odd argon2 hash or
+    // diff. actix's default allows 512 threads per worker: under 64 connections that grew dozens
+    // of threads, each with its own allocator arena, for no throughput.
+    let workers = settings
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let blocking = (settings.pool_size as usize).div_ceil(workers) + 1;
+    server = server.worker_max_blocking_threads(blocking.max(2));
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
