@@ -3,9 +3,13 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# .cargo/config.toml carries the compile-time options of the bundled SQLite.
+COPY .cargo ./.cargo
 COPY src ./src
 COPY migrations ./migrations
+# Compiled into the binary: the API description and the demo body of `accord seed-demo`.
 COPY docs ./docs
+COPY seed ./seed
 RUN cargo build --release --locked && strip target/release/accord
 
 # Run: a small image, a non-root user, data in a volume.
