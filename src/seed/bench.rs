@@ -316,7 +316,14 @@ pub fn load(
     let n_busy = scaled(200_000, opts.scale, 20);
     let n_ballots = scaled(200, opts.scale, 2).min(n_standards - 1);
     let system = Actor::default();
-    let mut chain = Chain::new(now.plus_seconds(-400 * 86_400));
+    // The chain's clock moves on with every event (an hour per revision, up to 20 s per
+    // comment, a minute per decision); it starts far enough back that the whole body, and the
+    // busy standard's comment period and the open ballot with it, lies in the past.
+    let span = n_standards as i64 * (120 + 5 * 3_600 + 10)
+        + n_comments as i64 * 22
+        + n_ballots as i64 * 200 * 60
+        + 60 * 86_400;
+    let mut chain = Chain::new(now.plus_seconds(-span));
 
     // Members: 193 states, one in ten an observer.
     let codes: Vec<&str> = isocountry::CountryCode::as_array_alpha3()
@@ -828,6 +835,12 @@ pub fn load(
         })?;
     }
 
+    if chain.at > now {
+        return Err(format!(
+            "the seeded event chain runs to {}, past now ({}); its start must move back",
+            chain.at, now
+        ));
+    }
     let busy_clauses = clause_ids[0].iter().map(|(id, _)| id.clone()).collect();
     Ok(BenchSummary {
         members: member_rows.len(),
