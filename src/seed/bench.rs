@@ -317,11 +317,12 @@ pub fn load(
     let n_ballots = scaled(200, opts.scale, 2).min(n_standards - 1);
     let system = Actor::default();
     // The chain's clock moves on with every event (an hour per revision, up to 20 s per
-    // comment, a minute per decision); it starts far enough back that the whole body, and the
-    // busy standard's comment period and the open ballot with it, lies in the past.
+    // comment, a minute per decision, 14 days per closed ballot); it starts far enough back
+    // that the whole body, the busy standard's comment period and the open ballot included,
+    // lies in the past.
     let span = n_standards as i64 * (120 + 5 * 3_600 + 10)
         + n_comments as i64 * 22
-        + n_ballots as i64 * 200 * 60
+        + n_ballots as i64 * (14 * 86_400 + 200 * 60)
         + 60 * 86_400;
     let mut chain = Chain::new(now.plus_seconds(-span));
 
