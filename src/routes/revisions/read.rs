@@ -58,8 +58,11 @@ pub async fn get_revision(
             .map(|c| (number, c)),
         RevisionSelector::Latest => None,
     };
-    let (number, revision) = match cached {
-        Some(hit) => hit,
+    let (number, content_hash, body) = match cached {
+        Some((number, hit)) => {
+            let body = hit.json().map_err(ApiError::internal)?;
+            (number, hit.content_hash.clone(), body)
+        }
         None => {
             let (_, row) = {
                 let reference = reference.clone();
@@ -70,7 +73,10 @@ pub async fn get_revision(
             };
             let number = row.number;
             match state.caches.revision(&reference, number) {
-                Some(hit) => (number, hit),
+                Some(hit) => {
+                    let body = hit.json().map_err(ApiError::internal)?;
+                    (number, hit.content_hash.clone(), body)
+                }
                 None => {
                     let key = reference.clone();
                     let clauses = state
@@ -83,17 +89,14 @@ pub async fn get_revision(
                         clauses,
                     })
                     .map_err(ApiError::internal)?;
-                    let entry = Arc::new(CachedRevision {
-                        content_hash: hash,
-                        json: json.into(),
-                    });
-                    state.caches.put_revision(&reference, number, entry.clone());
-                    (number, entry)
+                    let entry = Arc::new(CachedRevision::new(hash.clone(), &json));
+                    state.caches.put_revision(&reference, number, entry);
+                    (number, hash, web::Bytes::from(json))
                 }
             }
         }
     };
-    let etag = format!("\"{}\"", revision.content_hash);
+    let etag = format!("\"{content_hash}\"");
     let mut response = if not_modified(&req, &etag) {
         HttpResponse::NotModified()
     } else {
@@ -103,9 +106,7 @@ pub async fn get_revision(
     if not_modified(&req, &etag) {
         return Ok(response.finish());
     }
-    Ok(response
-        .content_type("application/json")
-        .body(revision.json.clone()))
+    Ok(response.content_type("application/json").body(body))
 }
 
 fn headers(
