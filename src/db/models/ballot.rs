@@ -192,7 +192,7 @@ impl RatificationRow {
             .filter(
                 ratifications::ballot_id
                     .eq(ballot)
-                    .and(ratifications::current.eq(true)),
+                    .and(ratifications::current),
             )
             .order(ratifications::member_code.asc())
             .select(RatificationRow::as_select())
@@ -209,7 +209,7 @@ impl RatificationRow {
                 ratifications::ballot_id
                     .eq(ballot)
                     .and(ratifications::member_code.eq(member))
-                    .and(ratifications::current.eq(true)),
+                    .and(ratifications::current),
             )
             .select(RatificationRow::as_select())
             .first(conn)
@@ -234,7 +234,7 @@ impl RatificationRow {
             .select(RatificationRow::as_select())
             .into_boxed();
         if !history {
-            query = query.filter(ratifications::current.eq(true));
+            query = query.filter(ratifications::current);
         }
         if let Some((member, version)) = after {
             query = query.filter(
@@ -255,7 +255,7 @@ impl RatificationRow {
                 ratifications::ballot_id
                     .eq(&row.ballot_id)
                     .and(ratifications::member_code.eq(&row.member_code))
-                    .and(ratifications::current.eq(true)),
+                    .and(ratifications::current),
             ),
         )
         .set(ratifications::current.eq(false))

@@ -20,7 +20,6 @@ use crate::domain::time::Timestamp;
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::ApiJson;
-use crate::routes::ballots::find_ballot;
 use crate::state::AppState;
 
 pub const MAX_RESERVATIONS: usize = 200;
@@ -153,8 +152,14 @@ pub fn record_decision(
     member: &str,
     new: NewDecision,
 ) -> ApiResult<(Ratification, bool)> {
-    find_ballot(conn, ballot_id)?;
-    let ballot = BallotRow::find_for_update(conn, ballot_id)?;
+    let ballot = match BallotRow::find_for_update(conn, ballot_id) {
+        Err(diesel::result::Error::NotFound) => {
+            return Err(ApiError::not_found(format!(
+                "no ballot has the id {ballot_id}"
+            )));
+        }
+        found => found?,
+    };
     let member_row = MemberRow::find(conn, member)
         .map_err(|_| ApiError::not_found(format!("no member has the code {member}")))?;
     if !BallotRow::in_electorate(conn, ballot_id, member)? {
