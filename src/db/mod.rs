@@ -65,7 +65,7 @@ impl r2d2::ManageConnection for Manager {
                 ];
                 // Page cache per connection (KiB): the writer gets more; readers share the OS cache.
                 if self.read_only {
-                    pragmas.push("PRAGMA cache_size = -4000;");
+                    pragmas.push("PRAGMA cache_size = -2000;");
                     pragmas.push("PRAGMA query_only = ON;");
                 } else {
                     pragmas.push("PRAGMA cache_size = -16000;");
