@@ -327,7 +327,7 @@ def main() -> int:
     w(f"- Backends: {run.get('backends')}")
     w(
         "- Server: `ACCORD_TOKEN_TTL=86400 ACCORD_LOG=warn`, defaults otherwise (workers = cores, "
-        "pool size 8); the server, wrk and the database share the machine"
+        "pool size 4); the server, wrk and the database share the machine"
     )
     w("")
 

@@ -113,7 +113,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             token_ttl: 900,
             max_body_bytes: 8 * 1024 * 1024,
-            pool_size: 8,
+            pool_size: 4,
             pool_timeout_ms: 2_000,
             workers: None,
             cors_origins: Vec::new(),

@@ -68,7 +68,7 @@ impl r2d2::ManageConnection for Manager {
                     pragmas.push("PRAGMA cache_size = -2000;");
                     pragmas.push("PRAGMA query_only = ON;");
                 } else {
-                    pragmas.push("PRAGMA cache_size = -16000;");
+                    pragmas.push("PRAGMA cache_size = -8000;");
                 }
                 for pragma in pragmas {
                     conn.batch_execute(pragma)
