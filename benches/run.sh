@@ -139,14 +139,19 @@ def cmd_cursor(base, reference, out):
     first = f"/v1/standards/{reference}/comments?status=open&limit=20"
     # 1. How many open comments are there (up to the depth wanted + one page)?
     want = int(os.environ.get("DEEP_ITEMS", "39980"))
-    seen, cursor, pages = 0, None, 0
-    while seen < want + 20:
-        url = f"{base}/v1/standards/{reference}/comments?status=open&limit=500"
+
+    def page(limit, cursor):
+        url = f"{base}/v1/standards/{reference}/comments?status=open&limit={limit}"
         if cursor:
             url += f"&cursor={cursor}"
         status, body = get_json(url)
         if status != 200:
             die(f"W2 cursor: {url} answered {status}: {body}")
+        return body
+
+    seen, cursor, pages = 0, None, 0
+    while seen < want + 20:
+        body = page(500, cursor)
         seen += len(body["items"])
         pages += 1
         cursor = body.get("next_cursor")
@@ -163,12 +168,7 @@ def cmd_cursor(base, reference, out):
     left, cursor, calls = depth, None, []
     while left > 0:
         lim = min(500, left)
-        url = f"{base}/v1/standards/{reference}/comments?status=open&limit={lim}"
-        if cursor:
-            url += f"&cursor={cursor}"
-        status, body = get_json(url)
-        if status != 200:
-            die(f"W2 cursor: {url} answered {status}: {body}")
+        body = page(lim, cursor)
         if len(body["items"]) != lim or not body.get("next_cursor"):
             die(f"W2 cursor: asked {lim} items after {depth - left}, got {len(body['items'])} "
                 f"and next_cursor {body.get('next_cursor')!r}")

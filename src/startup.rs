@@ -217,9 +217,8 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let blocking = (settings.pool_size as usize).div_ceil(workers) + 1;
-    server = server.worker_max_blocking_threads(blocking.max(2));
-    if let Some(workers) = settings.workers {
-        server = server.workers(workers);
-    }
+    server = server
+        .workers(workers)
+        .worker_max_blocking_threads(blocking.max(2));
     Ok(server.listen(listener).map_err(|e| e.to_string())?.run())
 }

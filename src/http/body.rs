@@ -57,7 +57,8 @@ pub fn content_type(req: &HttpRequest) -> Option<String> {
         })
 }
 
-fn body_limit(req: &HttpRequest) -> usize {
+/// The configured largest request body.
+pub fn body_limit(req: &HttpRequest) -> usize {
     req.app_data::<web::Data<AppState>>()
         .map(|s| s.max_body_bytes)
         .unwrap_or(1024 * 1024)

@@ -7,11 +7,11 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, ResponseError, web};
 
 use crate::error::ApiError;
+use crate::http::body::body_limit;
 use crate::http::fallback::{self, RouteTable};
-use crate::state::AppState;
 
 const KNOWN_METHODS: [Method; 6] = [
     Method::GET,
@@ -52,7 +52,7 @@ pub async fn middleware(
     // The request must not be cloned across the call (routing needs it unshared), so what an
     // error from the inner layers needs is taken now.
     let path = req.path().to_owned();
-    let max_body = max_body_bytes(req.request());
+    let max_body = body_limit(req.request());
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(e) => {
@@ -94,12 +94,6 @@ fn control_byte(query: &str) -> Option<u8> {
         };
         (value < 0x20 || value == 0x7f).then_some(value)
     })
-}
-
-fn max_body_bytes(req: &HttpRequest) -> usize {
-    req.app_data::<web::Data<AppState>>()
-        .map(|s| s.max_body_bytes)
-        .unwrap_or_default()
 }
 
 fn problem_for(path: &str, max_body: usize, status: StatusCode, text: String) -> HttpResponse {

@@ -58,11 +58,9 @@ pub async fn get_revision(
             .map(|c| (number, c)),
         RevisionSelector::Latest => None,
     };
-    let (number, content_hash, body) = match cached {
-        Some((number, hit)) => {
-            let body = hit.json().map_err(ApiError::internal)?;
-            (number, hit.content_hash.clone(), body)
-        }
+    // `fresh` is the JSON just rendered on a miss; a hit is decompressed only when it is sent.
+    let (number, entry, fresh) = match cached {
+        Some((number, hit)) => (number, hit, None),
         None => {
             let (_, row) = {
                 let reference = reference.clone();
@@ -73,10 +71,7 @@ pub async fn get_revision(
             };
             let number = row.number;
             match state.caches.revision(&reference, number) {
-                Some(hit) => {
-                    let body = hit.json().map_err(ApiError::internal)?;
-                    (number, hit.content_hash.clone(), body)
-                }
+                Some(hit) => (number, hit, None),
                 None => {
                     let key = reference.clone();
                     let clauses = state
@@ -89,23 +84,28 @@ pub async fn get_revision(
                         clauses,
                     })
                     .map_err(ApiError::internal)?;
-                    let entry = Arc::new(CachedRevision::new(hash.clone(), &json));
-                    state.caches.put_revision(&reference, number, entry);
-                    (number, hash, web::Bytes::from(json))
+                    let entry = Arc::new(CachedRevision::new(hash, &json));
+                    state.caches.put_revision(&reference, number, entry.clone());
+                    (number, entry, Some(web::Bytes::from(json)))
                 }
             }
         }
     };
-    let etag = format!("\"{content_hash}\"");
-    let mut response = if not_modified(&req, &etag) {
+    let etag = format!("\"{}\"", entry.content_hash);
+    let unchanged = not_modified(&req, &etag);
+    let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     headers(&mut response, &state, &reference, number, &etag, selector);
-    if not_modified(&req, &etag) {
+    if unchanged {
         return Ok(response.finish());
     }
+    let body = match fresh {
+        Some(json) => json,
+        None => entry.json().map_err(ApiError::internal)?,
+    };
     Ok(response.content_type("application/json").body(body))
 }
 
