@@ -39,6 +39,8 @@
 #   BACKENDS="sqlite postgres" which backends to run, in that order
 #   ACCORD_BIN=PATH            use this binary instead of building one
 #   FSYNC_SECONDS=5            pg_test_fsync -s (seconds per test; the test takes ~15x that)
+#   KEEP_PG=1                  leave the seeded PostgreSQL database accord_bench in place after a
+#                              successful run (for profiling; the SQLite file always stays)
 #
 # Needs root (apt, and pg_test_fsync's file under /var/lib/postgresql), python3 (3.11+, stdlib
 # only), curl, the PostgreSQL client tools, and PostgreSQL listening on 127.0.0.1:5432 (user
@@ -54,6 +56,7 @@ SCALE=${SCALE:-1}
 DURATION=${DURATION:-20}
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 FSYNC_SECONDS=${FSYNC_SECONDS:-5}
+KEEP_PG=${KEEP_PG:-0}
 GIVEN_BIN=${ACCORD_BIN:-}
 THREADS=2
 CONNECTIONS=64
@@ -712,6 +715,9 @@ PY
 
   if [[ $backend == sqlite ]]; then
     run_datasette "$dbfile"
+  elif [[ $KEEP_PG == 1 ]]; then
+    log "KEEP_PG=1: database $PG_DB stays (drop it with: dropdb -h $PG_HOST -U $PG_USER $PG_DB)"
+    PG_CREATED=0
   else
     dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists "$PG_DB" || die "dropdb failed"
     PG_CREATED=0

@@ -12,6 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::models::event;
 use super::{DbConn, Pool, write_transaction};
 use crate::error::{ApiError, ApiResult};
 
@@ -48,8 +49,13 @@ impl Writer {
         let (tx, rx) = oneshot::channel::<ApiResult<T>>();
         let span = tracing::Span::current();
         let job: Job = Box::new(move |conn| {
-            // A nested transaction is a savepoint: a failing write undoes only itself.
+            // A nested transaction is a savepoint: a failing write undoes only itself, and the
+            // events it appended are forgotten with it.
+            let mark = event::batch::mark();
             let result = span.in_scope(|| conn.transaction(f));
+            if result.is_err() {
+                event::batch::restore(mark);
+            }
             Box::new(move |commit_failure| {
                 let outcome = match commit_failure {
                     None => result,
@@ -91,6 +97,7 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
             }
         };
         let mut deliveries: Vec<Delivery> = Vec::with_capacity(batch.len());
+        event::batch::begin();
         let committed = write_transaction(&mut conn, |c| {
             for job in batch {
                 match catch_unwind(AssertUnwindSafe(|| job(c))) {
@@ -102,8 +109,10 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
                     }
                 }
             }
-            Ok(())
+            // The batch's events, stored together under the head lock the batch holds.
+            event::batch::flush(c)
         });
+        event::batch::end();
         let failure = committed.err().map(|e| {
             tracing::warn!(error = %e, "a write batch did not commit");
             e.to_string()

@@ -267,3 +267,97 @@ db_test!(
         assert_chain(&events);
     }
 );
+
+// The writer runs queued writes as one transaction and stores their events together when the
+// batch ends. A write that fails after appending must take its events with it, and the writes
+// after it in the same batch must chain on from the last write that succeeded.
+db_test!(
+    a_write_that_fails_inside_a_batch_leaves_no_trace_in_the_chain,
+    |app| {
+        use accord::db::models::event::Event;
+        use accord::domain::event::Actor;
+        use accord::error::ApiError;
+        use std::time::Duration;
+
+        let db = app.app_state.db.clone();
+        let now = app.app_state.now();
+        let actor = Actor {
+            client: Some("batch-test".into()),
+            member: None,
+        };
+        // Hold the writer thread so that every write below is queued and runs in the next batch.
+        let hold = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(|_| {
+                    std::thread::sleep(Duration::from_millis(400));
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Write i appends `test:i`; i % 3 == 1 then fails; i % 3 == 2 appends a second event.
+        let writes = (0..30).map(|i| {
+            let (db, actor) = (db.clone(), actor.clone());
+            async move {
+                db.write(move |conn| {
+                    let first = Event::append(
+                        conn,
+                        &actor,
+                        now,
+                        "test.write",
+                        &format!("test:{i}"),
+                        json!({ "i": i }),
+                    )?;
+                    match i % 3 {
+                        1 => Err(ApiError::NotFound(format!("write {i} fails on purpose"))),
+                        2 => {
+                            let second = Event::append(
+                                conn,
+                                &actor,
+                                now,
+                                "test.write",
+                                &format!("test:{i}:second"),
+                                json!({ "i": i }),
+                            )?;
+                            Ok(vec![first.seq, second.seq])
+                        }
+                        _ => Ok(vec![first.seq]),
+                    }
+                })
+                .await
+            }
+        });
+        let results = futures_util::future::join_all(writes).await;
+        hold.await.unwrap().unwrap();
+
+        let events = app.events().await;
+        assert_chain(&events);
+        let stored: Vec<(i64, &str)> = events
+            .iter()
+            .filter(|e| e["type"] == "test.write")
+            .map(|e| (e["seq"].as_i64().unwrap(), e["subject"].as_str().unwrap()))
+            .collect();
+        let mut expected = Vec::new();
+        for (i, result) in results.into_iter().enumerate() {
+            match (i % 3, result) {
+                (1, Err(ApiError::NotFound(_))) => {}
+                (2, Ok(seqs)) => {
+                    expected.push((seqs[0], format!("test:{i}")));
+                    expected.push((seqs[1], format!("test:{i}:second")));
+                }
+                (0, Ok(seqs)) => expected.push((seqs[0], format!("test:{i}"))),
+                (_, other) => panic!("write {i} ended with {other:?}"),
+            }
+        }
+        let expected: Vec<(i64, &str)> = expected.iter().map(|(s, n)| (*s, n.as_str())).collect();
+        assert_eq!(
+            stored, expected,
+            "the events stored are those of the writes that succeeded, at the seqs they were told"
+        );
+        assert_eq!(expected.len(), 30, "10 writes of one event and 10 of two");
+        let verified = app.get_json("/v1/events/verify").await;
+        assert_eq!(verified["ok"], true, "{verified}");
+    }
+);

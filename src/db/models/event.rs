@@ -86,7 +86,8 @@ impl Event {
     /// Appends one event to the chain. Must run inside the caller's write transaction: the
     /// chain head is locked (`FOR UPDATE` on PostgreSQL; SQLite's write transaction already holds
     /// the database lock) until that transaction ends, so appends from any number of processes
-    /// form one chain.
+    /// form one chain. Inside a writer batch (see [`batch`]) the head is read and locked once per
+    /// batch and the events are stored together when the batch ends.
     pub fn append(
         conn: &mut DbConn,
         actor: &Actor,
@@ -95,16 +96,13 @@ impl Event {
         subject: &str,
         data: Value,
     ) -> ApiResult<Event> {
-        let (head_seq, head_hash): (i64, String) = match conn {
-            DbConn::Postgres(pg) => chain_head::table
-                .find(1)
-                .select((chain_head::seq, chain_head::hash))
-                .for_update()
-                .first(pg)?,
-            DbConn::Sqlite(_) => chain_head::table
-                .find(1)
-                .select((chain_head::seq, chain_head::hash))
-                .first(conn)?,
+        let (head_seq, head_hash) = match batch::head() {
+            Some(head) => head,
+            None => {
+                let head = Self::lock_head(conn)?;
+                batch::set_head(&head);
+                head
+            }
         };
         let event = {
             let seq = head_seq + 1;
@@ -129,26 +127,46 @@ impl Event {
                 hash,
             }
         };
-        diesel::insert_into(events::table)
-            .values((
-                events::seq.eq(event.seq),
-                events::at.eq(event.at.naive()),
-                events::event_type.eq(&event.event_type),
-                events::actor_client.eq(&event.actor.client),
-                events::actor_member.eq(&event.actor.member),
-                events::subject.eq(&event.subject),
-                events::data.eq(canonical_json(&event.data)),
-                events::prev_hash.eq(&event.prev_hash),
-                events::hash.eq(&event.hash),
-            ))
-            .execute(conn)?;
-        diesel::update(chain_head::table.find(1))
-            .set((
-                chain_head::seq.eq(event.seq),
-                chain_head::hash.eq(&event.hash),
-            ))
-            .execute(conn)?;
+        let row = EventRow {
+            seq: event.seq,
+            at: event.at.naive(),
+            event_type: event.event_type.clone(),
+            actor_client: event.actor.client.clone(),
+            actor_member: event.actor.member.clone(),
+            subject: event.subject.clone(),
+            data: canonical_json(&event.data),
+            prev_hash: event.prev_hash.clone(),
+            hash: event.hash.clone(),
+        };
+        if let Some(row) = batch::defer(row) {
+            // Not in a writer batch: store it now.
+            let head = (row.seq, row.hash.clone());
+            diesel::insert_into(events::table)
+                .values(&row)
+                .execute(conn)?;
+            Self::store_head(conn, &head)?;
+        }
         Ok(event)
+    }
+
+    /// Reads the chain head and locks it until the transaction ends: `FOR UPDATE` on PostgreSQL;
+    /// on SQLite the write transaction (`BEGIN IMMEDIATE`) already holds the database lock.
+    fn lock_head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
+        match conn {
+            DbConn::Postgres(pg) => chain_head::table
+                .find(1)
+                .select((chain_head::seq, chain_head::hash))
+                .for_update()
+                .first(pg),
+            DbConn::Sqlite(_) => Self::head(conn),
+        }
+    }
+
+    fn store_head(conn: &mut DbConn, (seq, hash): &(i64, String)) -> QueryResult<()> {
+        diesel::update(chain_head::table.find(1))
+            .set((chain_head::seq.eq(seq), chain_head::hash.eq(hash)))
+            .execute(conn)
+            .map(|_| ())
     }
 
     pub fn list(conn: &mut DbConn, filter: &EventFilter, limit: i64) -> ApiResult<Vec<Event>> {
@@ -236,5 +254,121 @@ impl Event {
             }
         }
         Ok(Ok(verifier))
+    }
+}
+
+/// The chain during one batch of the writer thread.
+///
+/// The writer's transaction locks the chain head at the batch's first append and holds it to
+/// the commit, so within the batch the head is known without asking the database again, and the
+/// batch's events can be stored by one multi-row INSERT and one head update just before the
+/// commit ([`batch::flush`]) instead of three statements per write. Nothing a write does reads
+/// the events table or the chain head except through [`Event::append`], so deferring the rows
+/// changes no write's outcome. A write that fails is rolled back to its savepoint; the writer
+/// then forgets that write's events too ([`batch::mark`], [`batch::restore`]).
+///
+/// Outside a batch (the CLI, the seeders) nothing is deferred and every append stores its event at
+/// once. The state is the writer thread's own (a thread-local), so no other thread sees it.
+pub mod batch {
+    use std::cell::RefCell;
+
+    use diesel::QueryResult;
+
+    use super::{Event, EventRow};
+    use crate::db::DbConn;
+    use crate::db::schema::events;
+
+    #[derive(Default)]
+    struct Chain {
+        /// The head after the batch's appends so far; `None` until the first append read it.
+        head: Option<(i64, String)>,
+        /// Events appended in this batch, in chain order, not yet stored.
+        pending: Vec<EventRow>,
+    }
+
+    thread_local! {
+        static BATCH: RefCell<Option<Chain>> = const { RefCell::new(None) };
+    }
+
+    /// Where a batch stood before one write: restored if the write fails.
+    pub struct Mark {
+        head: Option<(i64, String)>,
+        pending: usize,
+    }
+
+    /// Starts deferring appends on this thread.
+    pub fn begin() {
+        BATCH.with(|b| *b.borrow_mut() = Some(Chain::default()));
+    }
+
+    /// Stops deferring, dropping whatever was not flushed (the batch rolled back).
+    pub fn end() {
+        BATCH.with(|b| *b.borrow_mut() = None);
+    }
+
+    pub fn mark() -> Option<Mark> {
+        BATCH.with(|b| {
+            b.borrow().as_ref().map(|c| Mark {
+                head: c.head.clone(),
+                pending: c.pending.len(),
+            })
+        })
+    }
+
+    /// Forgets the appends made since `mark` (their write was rolled back to its savepoint).
+    pub fn restore(mark: Option<Mark>) {
+        let Some(mark) = mark else { return };
+        BATCH.with(|b| {
+            if let Some(c) = b.borrow_mut().as_mut() {
+                c.pending.truncate(mark.pending);
+                c.head = mark.head;
+            }
+        });
+    }
+
+    /// The head as this batch knows it, if it has read it already.
+    pub(super) fn head() -> Option<(i64, String)> {
+        BATCH.with(|b| b.borrow().as_ref().and_then(|c| c.head.clone()))
+    }
+
+    /// Records the head read (and locked) by the batch's first append.
+    pub(super) fn set_head(head: &(i64, String)) {
+        BATCH.with(|b| {
+            if let Some(c) = b.borrow_mut().as_mut() {
+                c.head = Some(head.clone());
+            }
+        });
+    }
+
+    /// Keeps `row` for the batch's flush and moves the head to it; hands the row back when no
+    /// batch is running (the caller stores it at once).
+    pub(super) fn defer(row: EventRow) -> Option<EventRow> {
+        BATCH.with(|b| match b.borrow_mut().as_mut() {
+            Some(c) => {
+                c.head = Some((row.seq, row.hash.clone()));
+                c.pending.push(row);
+                None
+            }
+            None => Some(row),
+        })
+    }
+
+    /// Stores the batch's events and the new head, in the batch's transaction, before it commits.
+    pub fn flush(conn: &mut DbConn) -> QueryResult<()> {
+        let pending = BATCH.with(|b| {
+            b.borrow_mut()
+                .as_mut()
+                .map(|c| std::mem::take(&mut c.pending))
+                .unwrap_or_default()
+        });
+        let Some(last) = pending.last() else {
+            return Ok(());
+        };
+        let head = (last.seq, last.hash.clone());
+        // SQLite allows 32,766 bound values and PostgreSQL 65,535: 9 columns x 1,000 rows fits both.
+        for chunk in pending.chunks(1_000) {
+            crate::insert_batch!(&mut *conn, events::table, chunk)?;
+        }
+        Event::store_head(conn, &head)
     }
 }
