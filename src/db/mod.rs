@@ -8,11 +8,14 @@
 //! `query_only`. On PostgreSQL both pools are the same pool, and appends from several processes
 //! are serialised by the chain-head row lock (see `models::event`).
 
+pub mod checkpointer;
 pub mod migrations;
 pub mod models;
 pub mod schema;
+pub mod time;
 pub mod writer;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -69,6 +72,9 @@ impl r2d2::ManageConnection for Manager {
                     pragmas.push("PRAGMA query_only = ON;");
                 } else {
                     pragmas.push("PRAGMA cache_size = -8000;");
+                    // The checkpointer thread copies the WAL back into the database (see
+                    // `checkpointer`), so commits on the writer thread never wait for it.
+                    pragmas.push("PRAGMA wal_autocheckpoint = 0;");
                 }
                 for pragma in pragmas {
                     conn.batch_execute(pragma)
@@ -102,6 +108,8 @@ pub struct Db {
     pub write_pool: Pool,
     writer: writer::Writer,
     backend: &'static str,
+    /// SQLite only: its thread stops when the last clone of this `Db` is dropped.
+    _checkpointer: Option<Arc<checkpointer::Running>>,
 }
 
 impl Db {
@@ -150,10 +158,18 @@ impl Db {
             }
         };
         let writer = writer::Writer::start(write_pool.clone())?;
+        let checkpointer = match target {
+            DatabaseTarget::Sqlite(_) => Some(checkpointer::start(Manager {
+                target: target.clone(),
+                read_only: false,
+            })?),
+            DatabaseTarget::Postgres(_) => None,
+        };
         Ok(Self {
             read_pool,
             write_pool,
             writer,
+            _checkpointer: checkpointer,
             backend: target.backend_name(),
         })
     }

@@ -9,6 +9,7 @@ use crate::domain::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ballots)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct BallotRow {
     pub id: String,
     pub reference: String,
@@ -27,6 +28,7 @@ pub struct BallotRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ratifications)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RatificationRow {
     pub ballot_id: String,
     pub member_code: String,

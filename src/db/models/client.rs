@@ -7,6 +7,7 @@ use crate::db::schema::clients;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clients)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ClientRow {
     pub id: String,
     pub name: String,

@@ -8,6 +8,7 @@ use crate::db::schema::{clauses, comments};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = comments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CommentRow {
     pub id: String,
     pub created_seq: i64,
@@ -30,7 +31,9 @@ pub struct CommentRow {
     pub disposed_at: Option<NaiveDateTime>,
     pub disposed_by: Option<String>,
     pub version: i64,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub updated_at: NaiveDateTime,
 }
 

@@ -9,6 +9,7 @@ use crate::domain::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = comment_periods)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PeriodRow {
     pub id: String,
     pub reference: String,

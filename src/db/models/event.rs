@@ -12,8 +12,10 @@ use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     pub seq: i64,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub at: chrono::NaiveDateTime,
     pub event_type: String,
     pub actor_client: Option<String>,
@@ -104,6 +106,8 @@ impl Event {
                 head
             }
         };
+        // Canonicalised once: hashed inside the body, and stored as it is.
+        let data_text = canonical_json(&data);
         let event = {
             let seq = head_seq + 1;
             let body = EventBody {
@@ -115,7 +119,7 @@ impl Event {
                 data: &data,
                 prev_hash: &head_hash,
             };
-            let hash = body.hash();
+            let hash = body.hash_with_data(&data_text);
             Event {
                 seq,
                 at,
@@ -134,7 +138,7 @@ impl Event {
             actor_client: event.actor.client.clone(),
             actor_member: event.actor.member.clone(),
             subject: event.subject.clone(),
-            data: canonical_json(&event.data),
+            data: data_text,
             prev_hash: event.prev_hash.clone(),
             hash: event.hash.clone(),
         };

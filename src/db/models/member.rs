@@ -7,6 +7,7 @@ use crate::db::schema::members;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = members)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct MemberRow {
     pub code: String,
     pub name: String,

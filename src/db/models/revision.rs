@@ -10,6 +10,7 @@ use crate::domain::standard::{Clause, clause_hash};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = revisions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RevisionRow {
     pub reference: String,
     pub number: i32,
@@ -22,6 +23,7 @@ pub struct RevisionRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clauses)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ClauseRow {
     pub reference: String,
     pub revision: i32,

@@ -8,6 +8,7 @@ use crate::db::schema::standards;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = standards)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct StandardRow {
     pub reference: String,
     pub title: String,
