@@ -10,6 +10,7 @@ Inputs (all written by run.sh):
     out/<backend>/w2.json              how the W2 deep cursor was obtained
     out/<backend>/results/<name>.json  one workload: wrk totals and percentiles, /metrics deltas
     out/fsync.json                     pg_test_fsync's fdatasync rate (one 8kB write)
+    out/pg_ceiling.json                pgbench: PostgreSQL's own rate for W4's rows (single, batch)
     out/datasette.json, out/datasette/results/P1*.json   the Datasette peer
 
 The numbers are printed as measured (rounded for display only; judgements use the unrounded
@@ -212,6 +213,7 @@ def main() -> int:
         return 1
     fsync_info = load(args.out / "fsync.json") or {}
     fsync = fsync_info.get("fdatasync_ops_per_sec")
+    ceiling = load(args.out / "pg_ceiling.json") or {}
     ds_info = load(args.out / "datasette.json") or {}
     p1 = load(args.out / "datasette" / "results" / "P1.json")
     p1_strict = load(args.out / "datasette" / "results" / "P1strict.json")
@@ -418,6 +420,26 @@ def main() -> int:
         )
     else:
         w("- PostgreSQL disk: not measured (PostgreSQL was not among the backends).")
+    if ceiling.get("single") and ceiling.get("batch"):
+        one, batch = ceiling["single"], ceiling["batch"]
+        pg = next((b for b in backends if b.key == "postgres"), None)
+        w4 = pg.rps("W4") if pg else None
+        w(
+            f"- PostgreSQL's own rate for W4's rows ({ceiling.get('pgbench', 'pgbench')}, "
+            f"{ceiling.get('duration_s')} s each, scratch copies of the `comments` and `events` tables "
+            "with all their indexes, no foreign keys, no HTTP, no reads, no chain): "
+            f"one W4's rows per transaction from {one['clients']} clients (`{one['script']}`): "
+            f"**{fmt(one['writes_per_sec'])} writes/s**; 64 W4s' rows per transaction in one set-based "
+            f"INSERT per table from {batch['clients']} clients (`{batch['script']}`): "
+            f"**{fmt(batch['writes_per_sec'])} writes/s**"
+            + (
+                f", which is {fmt(ratio(batch['writes_per_sec'], 3 * fsync), 2)}× the W4 target of "
+                f"{fmt(3 * fsync)}/s"
+                if fsync
+                else ""
+            )
+            + (f". Accord's W4 reached {fmt(ratio(w4, batch['writes_per_sec']), 2)}× the batched rate." if w4 else ".")
+        )
     if p1:
         w(
             f"- Datasette ({run.get('datasette', '?')}) serving the same SQLite file once Accord's SQLite "

@@ -27,7 +27,10 @@
 #      "database is locked" in the server's log; after all workloads it records the server's
 #      peak RSS (VmHWM) and stops it.
 #   4. Controls and peer: pg_test_fsync -s $FSYNC_SECONDS on the PostgreSQL disk (fdatasync,
-#      one 8kB write), and Datasette serving the same SQLite file (after Accord's workloads) with
+#      one 8kB write); after the PostgreSQL workloads, pgbench with benches/pg_ceiling.sql (one
+#      W4's rows per transaction, 64 clients) and pg_ceiling_batch.sql (64 W4s' rows per
+#      transaction, 2 clients), DURATION s each: the rate PostgreSQL itself stores W4's rows at;
+#      and Datasette serving the same SQLite file (after Accord's workloads) with
 #      the equivalent of W2 page 1 (P1 = Accord's W2 page 1 on SQLite / Datasette's rate); for
 #      information also the same request with _nocount=1&_nofacet=1 (Datasette without the row
 #      count and facet suggestions it does by default).
@@ -619,6 +622,11 @@ run_backend() {
   local seed_s
   seed_s=$(python3 -c "print(round(($t1 - $t0) / 1e9, 3))")
   log "seeded in $seed_s s"
+  if [[ $backend == postgres ]]; then
+    # The seed leaves gigabytes of dirty pages; flush them now rather than in a checkpoint that
+    # would land in the middle of a workload.
+    psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qc CHECKPOINT || die "CHECKPOINT failed"
+  fi
   python3 - "$dir/seed.json" "$dir/summary.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -715,14 +723,52 @@ PY
 
   if [[ $backend == sqlite ]]; then
     run_datasette "$dbfile"
-  elif [[ $KEEP_PG == 1 ]]; then
-    log "KEEP_PG=1: database $PG_DB stays (drop it with: dropdb -h $PG_HOST -U $PG_USER $PG_DB)"
-    PG_CREATED=0
   else
-    dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists "$PG_DB" || die "dropdb failed"
+    pg_ceiling "$dir"
+    if [[ $KEEP_PG == 1 ]]; then
+      log "KEEP_PG=1: database $PG_DB stays (drop it with: dropdb -h $PG_HOST -U $PG_USER $PG_DB)"
+    else
+      dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists "$PG_DB" || die "dropdb failed"
+    fi
     PG_CREATED=0
   fi
   DATA_LUA=""
+}
+
+# pg_ceiling DIR: PostgreSQL's own rate for W4's rows, with pgbench for DURATION seconds each, in
+# scratch tables of the seeded database (dropped afterwards): benches/pg_ceiling.sql (one W4's
+# rows per transaction, 64 clients) and benches/pg_ceiling_batch.sql (64 W4s' rows per
+# transaction, 2 clients).
+pg_ceiling() {
+  local dir=$1
+  local psql_args=(-h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -v ON_ERROR_STOP=1 -q)
+  export PGOPTIONS="-c client_min_messages=warning"
+  command -v pgbench >/dev/null || die "pgbench is needed (Debian: postgresql-client)"
+  local name script clients rows tps failed
+  for name in single batch; do
+    if [[ $name == single ]]; then
+      script=pg_ceiling.sql clients=$CONNECTIONS rows=1
+    else
+      script=pg_ceiling_batch.sql clients=$THREADS rows=64
+    fi
+    psql "${psql_args[@]}" -c "DROP TABLE IF EXISTS ceiling_events, ceiling_comments;
+      DROP SEQUENCE IF EXISTS ceiling_seq, ceiling_seq2;
+      CREATE SEQUENCE ceiling_seq; CREATE SEQUENCE ceiling_seq2;
+      CREATE TABLE ceiling_events (LIKE events INCLUDING ALL);
+      CREATE TABLE ceiling_comments (LIKE comments INCLUDING ALL);" || die "pg_ceiling: setup failed"
+    log "PostgreSQL ceiling ($name): pgbench -n -c $clients -j $THREADS -T $DURATION -f $script"
+    pgbench -n -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -c "$clients" -j "$THREADS" -T "$DURATION" \
+      -f "$BENCH_DIR/$script" "$PG_DB" >"$dir/pg_ceiling_$name.txt" 2>&1 \
+      || die "pgbench failed: $(tail -5 "$dir/pg_ceiling_$name.txt")"
+    psql "${psql_args[@]}" -c "DROP TABLE ceiling_events, ceiling_comments;
+      DROP SEQUENCE ceiling_seq, ceiling_seq2;" || die "pg_ceiling: cleanup failed"
+    tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$dir/pg_ceiling_$name.txt")
+    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$dir/pg_ceiling_$name.txt")
+    [[ -n $tps ]] || die "no tps line in $dir/pg_ceiling_$name.txt"
+    py json "$OUT/pg_ceiling.json" "${name}:={\"tps\": $tps, \"writes_per_sec\": $(python3 -c "print($tps * $rows)"), \"rows_per_transaction\": $rows, \"clients\": $clients, \"failed\": ${failed:-0}, \"script\": \"benches/$script\"}" \
+      "duration_s:=$DURATION" "pgbench=$(pgbench --version)"
+    log "PostgreSQL ceiling ($name): $tps transactions/s x $rows = W4 writes/s (failed: ${failed:-0})"
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
