@@ -1,13 +1,17 @@
-//! SQLite's WAL checkpoints, off the writer thread.
+//! SQLite's WAL checkpoints, mostly off the writer thread.
 //!
 //! By default SQLite checkpoints inside the commit that takes the WAL past 1,000 pages: the
 //! writer thread then copies pages back into the database file and syncs it while every queued
 //! write waits (a tenth of the writer's time under a stream of comments, measured with perf).
-//! The writer connection turns that off (`wal_autocheckpoint = 0`) and this thread runs a PASSIVE
-//! checkpoint every `INTERVAL` on a connection of its own instead. PASSIVE never waits for
-//! readers or the writer; what it cannot copy yet, a later round copies. When the process stops,
-//! SQLite checkpoints as the last connection closes, and a crash leaves a WAL that the next open
-//! replays, so durability is as before.
+//! Here a thread runs a PASSIVE checkpoint every `INTERVAL` on a connection of its own; PASSIVE
+//! never waits for readers or the writer, and what it cannot copy yet a later round copies.
+//!
+//! The writer keeps an automatic checkpoint, but only every 4,000 pages (`wal_autocheckpoint` in
+//! `Manager::connect`), and by then this thread has copied nearly everything, so it is cheap. It
+//! is still needed: SQLite starts the WAL file over only when a write begins after a checkpoint
+//! that copied every frame, and a checkpoint racing a busy writer never does, so without it the
+//! WAL grew without bound under a steady stream of writes (1.3 GB after seeding scale 0.2, and
+//! 0.8 s to open that database). A crash leaves a WAL that the next open replays, as before.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -70,7 +74,7 @@ mod tests {
         assert_eq!(
             file_len(),
             before,
-            "the writer connection does not checkpoint by itself"
+            "the writer connection does not checkpoint 1 MB by itself"
         );
 
         let running = start(manager).unwrap();
@@ -84,5 +88,36 @@ mod tests {
             file_len()
         );
         drop(running);
+    }
+
+    #[test]
+    fn the_wal_stays_bounded_under_a_stream_of_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let manager = Manager {
+            target: DatabaseTarget::Sqlite(path.clone()),
+            read_only: false,
+        };
+        let mut writer = manager.connect().unwrap();
+        let _running = start(manager).unwrap();
+        writer
+            .batch_execute("CREATE TABLE t (x BLOB NOT NULL);")
+            .unwrap();
+        // 12,000 commits of 4 kB each: some 100 MB of WAL frames if the WAL never started over.
+        let mut largest = 0;
+        for _ in 0..12_000 {
+            writer
+                .batch_execute("INSERT INTO t VALUES (randomblob(4000));")
+                .unwrap();
+            largest = largest.max(
+                std::fs::metadata(dir.path().join("t.db-wal"))
+                    .unwrap()
+                    .len(),
+            );
+        }
+        assert!(
+            largest < 40_000_000,
+            "the WAL reached {largest} bytes; 4,000 pages are 16 MB"
+        );
     }
 }

@@ -73,8 +73,9 @@ impl r2d2::ManageConnection for Manager {
                 } else {
                     pragmas.push("PRAGMA cache_size = -8000;");
                     // The checkpointer thread copies the WAL back into the database (see
-                    // `checkpointer`), so commits on the writer thread never wait for it.
-                    pragmas.push("PRAGMA wal_autocheckpoint = 0;");
+                    // `checkpointer`); the writer's own checkpoint comes only every 4,000 pages
+                    // and finds that work done.
+                    pragmas.push("PRAGMA wal_autocheckpoint = 4000;");
                 }
                 for pragma in pragmas {
                     conn.batch_execute(pragma)
