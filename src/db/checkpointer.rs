@@ -51,16 +51,23 @@ pub fn start(manager: Manager) -> Result<Arc<Running>, String> {
 mod tests {
     use super::*;
     use crate::config::DatabaseTarget;
+    use crate::db::DbConn;
 
-    #[test]
-    fn the_thread_copies_the_wal_into_the_database_file() {
+    /// A writer connection (as the pool opens it) on a new SQLite file, and what opens more.
+    fn writer_on_new_file() -> (tempfile::TempDir, std::path::PathBuf, Manager, DbConn) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let manager = Manager {
             target: DatabaseTarget::Sqlite(path.clone()),
             read_only: false,
         };
-        let mut writer = manager.connect().unwrap();
+        let writer = manager.connect().unwrap();
+        (dir, path, manager, writer)
+    }
+
+    #[test]
+    fn the_thread_copies_the_wal_into_the_database_file() {
+        let (_dir, path, manager, mut writer) = writer_on_new_file();
         writer
             .batch_execute(
                 "CREATE TABLE t (x TEXT NOT NULL);
@@ -92,13 +99,7 @@ mod tests {
 
     #[test]
     fn the_wal_stays_bounded_under_a_stream_of_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let manager = Manager {
-            target: DatabaseTarget::Sqlite(path.clone()),
-            read_only: false,
-        };
-        let mut writer = manager.connect().unwrap();
+        let (dir, _path, manager, mut writer) = writer_on_new_file();
         let _running = start(manager).unwrap();
         writer
             .batch_execute("CREATE TABLE t (x BLOB NOT NULL);")

@@ -136,7 +136,16 @@ pub fn ballot_view(conn: &mut DbConn, row: BallotRow, now: Timestamp) -> ApiResu
 }
 
 pub fn find_ballot(conn: &mut DbConn, id: &str) -> ApiResult<BallotRow> {
-    BallotRow::find(conn, id).or_not_found(|| format!("no ballot has the id {id}"))
+    BallotRow::find(conn, id).or_not_found(|| no_ballot(id))
+}
+
+/// The ballot, locked until the write transaction ends (see `BallotRow::find_for_update`).
+pub fn find_ballot_for_update(conn: &mut DbConn, id: &str) -> ApiResult<BallotRow> {
+    BallotRow::find_for_update(conn, id).or_not_found(|| no_ballot(id))
+}
+
+fn no_ballot(id: &str) -> String {
+    format!("no ballot has the id {id}")
 }
 
 /// One page of ballots.

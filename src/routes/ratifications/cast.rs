@@ -20,6 +20,7 @@ use crate::domain::time::Timestamp;
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::ApiJson;
+use crate::routes::ballots::find_ballot_for_update;
 use crate::state::AppState;
 
 pub const MAX_RESERVATIONS: usize = 200;
@@ -152,14 +153,7 @@ pub fn record_decision(
     member: &str,
     new: NewDecision,
 ) -> ApiResult<(Ratification, bool)> {
-    let ballot = match BallotRow::find_for_update(conn, ballot_id) {
-        Err(diesel::result::Error::NotFound) => {
-            return Err(ApiError::not_found(format!(
-                "no ballot has the id {ballot_id}"
-            )));
-        }
-        found => found?,
-    };
+    let ballot = find_ballot_for_update(conn, ballot_id)?;
     let member_row = MemberRow::find(conn, member)
         .map_err(|_| ApiError::not_found(format!("no member has the code {member}")))?;
     if !BallotRow::in_electorate(conn, ballot_id, member)? {
