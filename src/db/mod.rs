@@ -274,12 +274,12 @@ mod tests {
         let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
         let found: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "(SELECT count(*) FROM pragma_compile_options \
-              WHERE compile_options IN ('ENABLE_QPSG', 'DEFAULT_MEMSTATUS=0'))",
+              WHERE compile_options IN ('ENABLE_QPSG', 'DEFAULT_MEMSTATUS=0', 'THREADSAFE=2'))",
         ))
         .get_result(&mut conn)
         .unwrap();
         assert_eq!(
-            found, 2,
+            found, 3,
             "LIBSQLITE3_FLAGS of .cargo/config.toml did not reach SQLite"
         );
     }
