@@ -346,6 +346,54 @@ db_test!(bad_comments_are_refused_with_the_reason, |app| {
     );
 });
 
+db_test!(each_comment_of_a_page_counts_its_own_replies, |app| {
+    let s = setup(&mut app).await;
+    // Five parents with 0, 1, 2, 0 and 3 replies: every page size below pads the list of ids
+    // the counts are read for to a power of two, and the padding must count nothing twice.
+    let mut parents = Vec::new();
+    for (i, replies) in [0, 1, 2, 0, 3].into_iter().enumerate() {
+        let parent = comment(&app, &s.bra.clone(), technical("2", &format!("Point {i}."))).await;
+        for r in 0..replies {
+            comment(
+                &app,
+                &s.fra_delegate,
+                json!({"revision": 1, "clause": "2", "type": "technical",
+                "body": format!("Reply {r} to point {i}."), "parent": parent["id"]}),
+            )
+            .await;
+        }
+        parents.push((parent["id"].as_str().unwrap().to_string(), replies));
+    }
+    for limit in [1, 3, 5, 50] {
+        let mut counted = std::collections::HashMap::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/standards/AIS-0001/comments?member=BRA&limit={limit}");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page = app.get_json(&path).await;
+            for c in page["items"].as_array().unwrap() {
+                counted.insert(
+                    c["id"].as_str().unwrap().to_string(),
+                    c["replies"].as_i64().unwrap(),
+                );
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+        for (id, replies) in &parents {
+            assert_eq!(
+                counted.get(id),
+                Some(&(*replies as i64)),
+                "limit {limit}, comment {id}"
+            );
+        }
+    }
+});
+
 db_test!(replies_stay_within_their_standard, |app| {
     let s = setup(&mut app).await;
     let parent = comment(&app, &s.bra.clone(), technical("2", "Too slow.")).await;

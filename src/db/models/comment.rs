@@ -3,8 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
+use diesel::sql_types::{Bool, Nullable};
+
 use crate::db::schema::{clauses, comments};
+use crate::db::{DbConn, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = comments)]
@@ -149,8 +151,23 @@ impl CommentRow {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        // `eq_any` binds a list, and diesel never keeps such a statement prepared (its SQL
+        // changes with the list's length): every page of comments parsed and planned this query
+        // anew, 6% of the server's time on W2. An OR of equalities padded (with the first id) to
+        // a power of two has at most ten shapes, each prepared once per connection; SQLite turns
+        // it into an IN on the index, PostgreSQL into a bitmap OR of index scans.
+        let slots = ids.len().next_power_of_two();
+        let mut matches: Box<
+            dyn BoxableExpression<comments::table, MultiBackend, SqlType = Nullable<Bool>>,
+        > = Box::new(comments::parent_id.eq(&ids[0]));
+        for id in ids[1..]
+            .iter()
+            .chain(std::iter::repeat_n(&ids[0], slots - ids.len()))
+        {
+            matches = Box::new(matches.or(comments::parent_id.eq(id)));
+        }
         let rows: Vec<(Option<String>, i64)> = comments::table
-            .filter(comments::parent_id.eq_any(ids))
+            .filter(matches)
             .group_by(comments::parent_id)
             .select((comments::parent_id, diesel::dsl::count_star()))
             .load(conn)?;
