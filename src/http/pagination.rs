@@ -3,7 +3,7 @@
 //! `{"items": [...], "next_cursor": "…" | null}` and a `Link: <…>; rel="next"` header points at
 //! the next page.
 
-use actix_web::{HttpRequest, HttpResponse, http::header};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, http::header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -66,19 +66,29 @@ pub fn page_response<T: Serialize>(
     page: &Page<T>,
     param: &str,
 ) -> HttpResponse {
+    page_builder(req, public_base, page.next_cursor.as_deref(), param).json(page)
+}
+
+/// A 200 with the `Link: rel="next"` of [`page_response`], for a body written another way.
+pub fn page_builder(
+    req: &HttpRequest,
+    public_base: &str,
+    next_cursor: Option<&str>,
+    param: &str,
+) -> HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &page.next_cursor {
+    if let Some(cursor) = next_cursor {
         let mut pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
         pairs.retain(|(k, _)| k != param && k != "cursor" && k != "after");
-        pairs.push((param.to_string(), cursor.clone()));
+        pairs.push((param.to_string(), cursor.to_string()));
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         response.insert_header((
             header::LINK,
             format!("<{public_base}{}?{query}>; rel=\"next\"", req.path()),
         ));
     }
-    response.json(page)
+    response
 }
 
 #[cfg(test)]

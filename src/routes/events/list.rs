@@ -2,10 +2,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{EventPage, EventView};
+use super::{EventPage, page_json};
 use crate::db::models::event::{Event, EventFilter};
 use crate::error::{ApiError, ApiResult};
-use crate::http::pagination::{self, Page, page_response, split_page};
+use crate::http::pagination::{self, page_builder, split_page};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,10 +81,10 @@ pub async fn list_events(
     } else {
         None
     };
-    let items = rows
-        .into_iter()
-        .map(EventView::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    let page = Page { items, next_cursor };
-    Ok(page_response(&req, &state.public_base, &page, "after"))
+    let body = page_json(&rows, next_cursor.as_deref())?;
+    Ok(
+        page_builder(&req, &state.public_base, next_cursor.as_deref(), "after")
+            .content_type(mime::APPLICATION_JSON)
+            .body(body),
+    )
 }

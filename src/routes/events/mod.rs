@@ -67,3 +67,119 @@ pub struct EventPage {
     /// The `seq` of the last event served, to pass as `after`; null when the feed is exhausted.
     pub next_cursor: Option<String>,
 }
+
+/// A page of the feed as the JSON of [`EventPage`], written directly from the rows: the same
+/// bytes serde would write for it (the tests hold the two to that), except that each `data` is
+/// copied as stored instead of being parsed again to build a `RawValue`. A page of 100 events
+/// carries some 70 kB of `data`; parsing it was a tenth of the feed's cost. What is stored is
+/// only ever the canonical JSON the chain hashed (`Event::append` writes it from a JSON value),
+/// and `GET /v1/events/verify` recomputes every hash from those bytes.
+pub fn page_json(rows: &[EventRow], next_cursor: Option<&str>) -> ApiResult<Vec<u8>> {
+    let size: usize = rows
+        .iter()
+        .map(|r| r.data.len() + r.subject.len() + r.event_type.len() + 320)
+        .sum();
+    let mut out = Vec::with_capacity(size + 64);
+    out.extend_from_slice(b"{\"items\":[");
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_event(&mut out, row).map_err(ApiError::internal)?;
+    }
+    out.extend_from_slice(b"],\"next_cursor\":");
+    serde_json::to_writer(&mut out, &next_cursor).map_err(ApiError::internal)?;
+    out.push(b'}');
+    Ok(out)
+}
+
+fn write_event(out: &mut Vec<u8>, row: &EventRow) -> Result<(), String> {
+    use std::io::Write as _;
+    let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s);
+    let option = |out: &mut Vec<u8>, s: &Option<String>| serde_json::to_writer(out, s);
+    (|| -> Result<(), Box<dyn std::error::Error>> {
+        write!(
+            out,
+            "{{\"seq\":{},\"at\":\"{}\",\"type\":",
+            row.seq,
+            Timestamp::from_naive(row.at)
+        )?;
+        string(out, &row.event_type)?;
+        out.extend_from_slice(b",\"actor\":{\"client\":");
+        option(out, &row.actor_client)?;
+        out.extend_from_slice(b",\"member\":");
+        option(out, &row.actor_member)?;
+        out.extend_from_slice(b"},\"subject\":");
+        string(out, &row.subject)?;
+        out.extend_from_slice(b",\"data\":");
+        out.extend_from_slice(row.data.as_bytes());
+        out.extend_from_slice(b",\"prev_hash\":");
+        string(out, &row.prev_hash)?;
+        out.extend_from_slice(b",\"hash\":");
+        string(out, &row.hash)?;
+        out.push(b'}');
+        Ok(())
+    })()
+    .map_err(|e| format!("event {}: {e}", row.seq))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(seq: i64, client: Option<&str>, member: Option<&str>, data: &str) -> EventRow {
+        EventRow {
+            seq,
+            at: chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+                .unwrap()
+                .and_hms_micro_opt(23, 59, 58, 1_234)
+                .unwrap(),
+            event_type: "comment.created".into(),
+            actor_client: client.map(str::to_string),
+            actor_member: member.map(str::to_string),
+            subject: format!("comment:\"{seq}\"\u{1}é"),
+            data: data.into(),
+            prev_hash: "0".repeat(64),
+            hash: format!("{seq:064x}"),
+        }
+    }
+
+    #[test]
+    fn a_page_written_from_the_rows_is_byte_for_byte_what_serde_writes() {
+        let rows = vec![
+            row(
+                1,
+                None,
+                None,
+                r#"{"a":[1,2.5,null],"b":"x\"y\\z\n","c":{}}"#,
+            ),
+            row(
+                2,
+                Some("cli-1"),
+                Some("BRA"),
+                r#"{"body":"Résumé — 一般 \u0007"}"#,
+            ),
+            row(3, Some("cli\t2"), None, "{}"),
+        ];
+        for cursor in [None, Some("3")] {
+            let written = page_json(&rows, cursor).unwrap();
+            let page = EventPage {
+                items: rows
+                    .iter()
+                    .cloned()
+                    .map(EventView::try_from)
+                    .collect::<Result<_, _>>()
+                    .unwrap(),
+                next_cursor: cursor.map(str::to_string),
+            };
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&page).unwrap()
+            );
+        }
+        assert_eq!(
+            page_json(&[], None).unwrap(),
+            br#"{"items":[],"next_cursor":null}"#
+        );
+    }
+}
