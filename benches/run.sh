@@ -34,13 +34,18 @@
 #      the equivalent of W2 page 1 (P1 = Accord's W2 page 1 on SQLite / Datasette's rate); for
 #      information also the same request with _nocount=1&_nofacet=1 (Datasette without the row
 #      count and facet suggestions it does by default).
-#   5. benches/report.py turns the JSON under benches/out/ into benches/RESULTS.md.
+#   5. Size ceilings: after each backend's workloads, examples/http_ceiling.rs (actix-web with
+#      Accord's worker count and nothing else, answering GET /bytes/{n} with n bytes) is driven
+#      with the same wrk settings at the mean response size (headers included) of the control and
+#      of each read workload (W1, W2, W2 deep, W3): what merely sending those bytes costs here.
+#   6. benches/report.py turns the JSON under benches/out/ into benches/RESULTS.md.
 #
 # Environment
 #   SCALE=1                    seed-bench --scale (1 = 1,000,000 comments; 0.02 for a quick trial)
 #   DURATION=20                seconds per workload
 #   BACKENDS="sqlite postgres" which backends to run, in that order
 #   ACCORD_BIN=PATH            use this binary instead of building one
+#   CEILING_BIN=PATH           use this http_ceiling binary instead of building the example
 #   FSYNC_SECONDS=5            pg_test_fsync -s (seconds per test; the test takes ~15x that)
 #   KEEP_PG=1                  leave the seeded PostgreSQL database accord_bench in place after a
 #                              successful run (for profiling; the SQLite file always stays)
@@ -496,6 +501,14 @@ else
   BIN=$ROOT/target/release/accord
   BIN_SOURCE="cargo build --release"
 fi
+if [[ -n ${CEILING_BIN:-} ]]; then
+  CEILING=$(readlink -f "$CEILING_BIN")
+  [[ -x $CEILING ]] || die "CEILING_BIN=$CEILING_BIN is not an executable file"
+else
+  log "cargo build --release --example http_ceiling"
+  (cd "$ROOT" && cargo build --release --example http_ceiling) || die "cannot build examples/http_ceiling.rs"
+  CEILING=$ROOT/target/release/examples/http_ceiling
+fi
 
 if ! command -v wrk >/dev/null; then
   log "installing wrk (apt-get install -y wrk)"
@@ -714,6 +727,8 @@ PY
   log "peak RSS (VmHWM) $hwm_kb kB; stopping the server"
   stop_tracked "$server_idx"
 
+  size_ceilings "$dir"
+
   local locked_total
   locked_total=$(count_locked "$dir/server.log")
   py json "$dir/backend.json" "backend=$backend" "database_url=$url" \
@@ -733,6 +748,40 @@ PY
     PG_CREATED=0
   fi
   DATA_LUA=""
+}
+
+# size_ceilings DIR: examples/http_ceiling.rs (started now, the Accord server being stopped) at
+# the mean response size of the control and of each read workload in DIR/results, headers
+# included: the body is that size less the ceiling's own headers for a body of that length.
+size_ceilings() {
+  local dir=$1 attempt port base
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    base=http://127.0.0.1:$port
+    if spawn http_ceiling "$dir/http_ceiling.log" "$base/bytes/2" "$CEILING" "127.0.0.1:$port"; then
+      break
+    fi
+    grep -q 'Address already in use' "$dir/http_ceiling.log" && ((attempt < 3)) && continue
+    die "http_ceiling did not start: $(tail -5 "$dir/http_ceiling.log")"
+  done
+  local idx=$SPAWNED_IDX name head0 size body
+  # Header bytes for a body of 0 bytes; a body of n bytes adds the digits of n less one.
+  head0=$(curl -s -D - -o /dev/null "$base/bytes/0" | wc -c)
+  for name in control W1 W2 W2deep W3; do
+    [[ -f $dir/results/$name.json ]] || continue
+    read -r size body < <(python3 - "$dir/results/$name.json" "$head0" <<'PY'
+import json, sys
+w = json.load(open(sys.argv[1]))["wrk"]
+size, head0 = round(w["bytes"] / w["requests"]), int(sys.argv[2])
+body = max(size - head0, 0)
+body = max(size - head0 - (len(str(body)) - 1), 0)
+print(size, body)
+PY
+)
+    workload "$dir" "ceiling_$name" "http_ceiling at the size of $name" static.lua "$base/bytes/$body" 100 peer \
+      "of=$name" "response_bytes=$size" "body_bytes=$body"
+  done
+  stop_tracked "$idx"
 }
 
 # pg_ceiling DIR: PostgreSQL's own rate for W4's rows, with pgbench for DURATION seconds each, in
