@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
 use diesel::sql_types::{Bool, Nullable};
 
 use crate::db::schema::{clauses, comments};

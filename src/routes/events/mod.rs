@@ -85,7 +85,8 @@ pub fn page_json(rows: &[EventRow], next_cursor: Option<&str>) -> ApiResult<Vec<
         if i > 0 {
             out.push(b',');
         }
-        write_event(&mut out, row).map_err(ApiError::internal)?;
+        write_event(&mut out, row)
+            .map_err(|e| ApiError::internal(format!("event {}: {e}", row.seq)))?;
     }
     out.extend_from_slice(b"],\"next_cursor\":");
     serde_json::to_writer(&mut out, &next_cursor).map_err(ApiError::internal)?;
@@ -93,34 +94,31 @@ pub fn page_json(rows: &[EventRow], next_cursor: Option<&str>) -> ApiResult<Vec<
     Ok(out)
 }
 
-fn write_event(out: &mut Vec<u8>, row: &EventRow) -> Result<(), String> {
+/// One event as the JSON of its [`EventView`]. Writing to a `Vec` cannot fail; the `Result`
+/// only carries serde's signature through.
+fn write_event(out: &mut Vec<u8>, row: &EventRow) -> std::io::Result<()> {
     use std::io::Write as _;
-    let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s);
-    let option = |out: &mut Vec<u8>, s: &Option<String>| serde_json::to_writer(out, s);
-    (|| -> Result<(), Box<dyn std::error::Error>> {
-        write!(
-            out,
-            "{{\"seq\":{},\"at\":\"{}\",\"type\":",
-            row.seq,
-            Timestamp::from_naive(row.at)
-        )?;
-        string(out, &row.event_type)?;
-        out.extend_from_slice(b",\"actor\":{\"client\":");
-        option(out, &row.actor_client)?;
-        out.extend_from_slice(b",\"member\":");
-        option(out, &row.actor_member)?;
-        out.extend_from_slice(b"},\"subject\":");
-        string(out, &row.subject)?;
-        out.extend_from_slice(b",\"data\":");
-        out.extend_from_slice(row.data.as_bytes());
-        out.extend_from_slice(b",\"prev_hash\":");
-        string(out, &row.prev_hash)?;
-        out.extend_from_slice(b",\"hash\":");
-        string(out, &row.hash)?;
-        out.push(b'}');
-        Ok(())
-    })()
-    .map_err(|e| format!("event {}: {e}", row.seq))
+    write!(
+        out,
+        "{{\"seq\":{},\"at\":\"{}\",\"type\":",
+        row.seq,
+        Timestamp::from_naive(row.at)
+    )?;
+    serde_json::to_writer(&mut *out, &row.event_type)?;
+    out.extend_from_slice(b",\"actor\":{\"client\":");
+    serde_json::to_writer(&mut *out, &row.actor_client)?;
+    out.extend_from_slice(b",\"member\":");
+    serde_json::to_writer(&mut *out, &row.actor_member)?;
+    out.extend_from_slice(b"},\"subject\":");
+    serde_json::to_writer(&mut *out, &row.subject)?;
+    out.extend_from_slice(b",\"data\":");
+    out.extend_from_slice(row.data.as_bytes());
+    out.extend_from_slice(b",\"prev_hash\":");
+    serde_json::to_writer(&mut *out, &row.prev_hash)?;
+    out.extend_from_slice(b",\"hash\":");
+    serde_json::to_writer(&mut *out, &row.hash)?;
+    out.push(b'}');
+    Ok(())
 }
 
 #[cfg(test)]
