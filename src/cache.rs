@@ -1,6 +1,8 @@
-//! In-memory caches of what never changes once written, so hot reads skip the database:
-//! rendered revisions (immutable), the clause index of a revision (immutable), and verified
-//! access tokens (a signature checked once; expiry and revocation are still checked per request).
+//! In-memory caches, so hot reads skip the database: rendered revisions (immutable), the clause
+//! index of a revision (immutable), verified access tokens (a signature checked once; expiry and
+//! revocation are still checked per request), and rendered pages of lists, each kept with the
+//! database version it was read at and served only while the database is still at that version
+//! (see `Db::data_version`).
 
 use std::sync::Arc;
 
@@ -52,15 +54,37 @@ impl Weighter<(String, i32), Arc<CachedRevision>> for ByLength {
 
 pub type ClauseIndex = Arc<Vec<(String, i32, String)>>;
 
+/// One rendered page of a list: its JSON body and its `Link: rel="next"`, as first sent.
+#[derive(Debug)]
+pub struct CachedPage {
+    /// The database version it was read at.
+    pub version: i64,
+    pub body: Bytes,
+    pub link: Option<String>,
+}
+
+#[derive(Clone)]
+struct PageWeight;
+
+impl Weighter<String, Arc<CachedPage>> for PageWeight {
+    fn weight(&self, key: &String, value: &Arc<CachedPage>) -> u64 {
+        (key.len() + value.body.len() + value.link.as_ref().map_or(0, String::len) + 64) as u64
+    }
+}
+
+/// The longest request target (path and query) whose page is kept.
+pub const PAGE_KEY_MAX: usize = 512;
+
 pub struct Caches {
     revisions: Cache<(String, i32), Arc<CachedRevision>, ByLength>,
     clause_index: Cache<(String, i32), ClauseIndex>,
     tokens: Cache<String, Arc<Claims>>,
+    pages: Option<Cache<String, Arc<CachedPage>, PageWeight>>,
 }
 
 impl Caches {
-    /// `revision_bytes` bounds the rendered revisions kept.
-    pub fn new(revision_bytes: u64) -> Self {
+    /// `revision_bytes` bounds the rendered revisions kept, `page_bytes` the pages (0: none).
+    pub fn new(revision_bytes: u64, page_bytes: u64) -> Self {
         Self {
             revisions: Cache::with_weighter(
                 (revision_bytes / 8_192).max(16) as usize,
@@ -69,6 +93,29 @@ impl Caches {
             ),
             clause_index: Cache::new(4_096),
             tokens: Cache::new(10_000),
+            pages: (page_bytes > 0).then(|| {
+                Cache::with_weighter(
+                    (page_bytes / 4_096).max(16) as usize,
+                    page_bytes,
+                    PageWeight,
+                )
+            }),
+        }
+    }
+
+    /// The page kept for this request target, if it was read at `version`.
+    pub fn page(&self, target: &str, version: i64) -> Option<Arc<CachedPage>> {
+        self.pages
+            .as_ref()?
+            .get(target)
+            .filter(|page| page.version == version)
+    }
+
+    pub fn put_page(&self, target: &str, page: Arc<CachedPage>) {
+        if let Some(pages) = &self.pages {
+            if target.len() <= PAGE_KEY_MAX {
+                pages.insert(target.to_string(), page);
+            }
         }
     }
 
@@ -122,7 +169,7 @@ mod tests {
 
     #[test]
     fn the_revision_cache_is_bounded_by_what_it_stores() {
-        let caches = Caches::new(10_000);
+        let caches = Caches::new(10_000, 0);
         for n in 0..100 {
             // Incompressible bytes, so that each entry weighs about 2,000.
             let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ n as u64;
@@ -144,5 +191,36 @@ mod tests {
             .filter(|n| caches.revision("AIS-0001", *n).is_some())
             .count();
         assert!((1..=5).contains(&kept), "{kept} of 100 kept");
+    }
+
+    #[test]
+    fn a_page_is_served_only_at_the_version_it_was_read_at() {
+        let caches = Caches::new(0, 100_000);
+        let page = |version: i64, body: &'static str| {
+            Arc::new(CachedPage {
+                version,
+                body: Bytes::from_static(body.as_bytes()),
+                link: None,
+            })
+        };
+        caches.put_page("/v1/x?a=1", page(7, "[1]"));
+        assert_eq!(caches.page("/v1/x?a=1", 7).unwrap().body, "[1]");
+        assert!(caches.page("/v1/x?a=1", 8).is_none(), "a newer version");
+        assert!(caches.page("/v1/x?a=2", 7).is_none(), "another target");
+        caches.put_page("/v1/x?a=1", page(8, "[1,2]"));
+        assert_eq!(caches.page("/v1/x?a=1", 8).unwrap().body, "[1,2]");
+        assert!(caches.page("/v1/x?a=1", 7).is_none());
+        let long = format!("/v1/x?{}", "a".repeat(PAGE_KEY_MAX));
+        caches.put_page(&long, page(8, "[]"));
+        assert!(
+            caches.page(&long, 8).is_none(),
+            "targets that long are not kept"
+        );
+        let off = Caches::new(0, 0);
+        off.put_page("/v1/x?a=1", page(7, "[1]"));
+        assert!(
+            off.page("/v1/x?a=1", 7).is_none(),
+            "0 turns the page cache off"
+        );
     }
 }

@@ -99,6 +99,9 @@ pub struct Settings {
     pub scheduler_interval_ms: u64,
     /// Memory for rendered revisions kept in the cache, in MiB (0 turns the cache off).
     pub revision_cache_mb: u64,
+    /// Memory for rendered pages of comments kept in the cache, in MiB (0 turns it off). SQLite
+    /// only: a page is served again only while the database file has had no commit since.
+    pub page_cache_mb: u64,
 }
 
 impl Default for Settings {
@@ -121,6 +124,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             scheduler_interval_ms: 1_000,
             revision_cache_mb: 32,
+            page_cache_mb: 8,
         }
     }
 }

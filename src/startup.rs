@@ -105,6 +105,7 @@ pub fn build_state(settings: &Settings, clock: SharedClock) -> Result<AppState, 
         max_body_bytes: settings.max_body_bytes,
         caches: Arc::new(crate::cache::Caches::new(
             settings.revision_cache_mb * 1024 * 1024,
+            settings.page_cache_mb * 1024 * 1024,
         )),
     })
 }

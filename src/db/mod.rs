@@ -8,6 +8,7 @@
 //! `query_only`. On PostgreSQL both pools are the same pool, and appends from several processes
 //! are serialised by the chain-head row lock (see `models::event`).
 
+pub mod change_watch;
 pub mod checkpointer;
 pub mod migrations;
 pub mod models;
@@ -111,6 +112,8 @@ pub struct Db {
     backend: &'static str,
     /// SQLite only: its thread stops when the last clone of this `Db` is dropped.
     _checkpointer: Option<Arc<checkpointer::Running>>,
+    /// SQLite only (see `change_watch`).
+    changes: Option<Arc<change_watch::ChangeWatch>>,
 }
 
 impl Db {
@@ -166,7 +169,17 @@ impl Db {
             })?),
             DatabaseTarget::Postgres(_) => None,
         };
+        let changes = match target {
+            DatabaseTarget::Sqlite(_) => {
+                Some(Arc::new(change_watch::ChangeWatch::open(&Manager {
+                    target: target.clone(),
+                    read_only: true,
+                })?))
+            }
+            DatabaseTarget::Postgres(_) => None,
+        };
         Ok(Self {
+            changes,
             read_pool,
             write_pool,
             writer,
@@ -177,6 +190,14 @@ impl Db {
 
     pub fn backend(&self) -> &'static str {
         self.backend
+    }
+
+    /// A number that stays the same only while nothing has been committed to the database, or
+    /// `None` when there is no such number. On SQLite it covers every writer of the file (see
+    /// `change_watch`). On PostgreSQL it is always `None`: other instances write to the same
+    /// database, and asking the server would cost a round trip, about what a small page costs.
+    pub fn data_version(&self) -> Option<i64> {
+        self.changes.as_ref().and_then(|c| c.version())
     }
 
     /// Runs `f` with a read connection on the blocking thread pool.

@@ -69,6 +69,18 @@ pub fn page_response<T: Serialize>(
     page_builder(req, public_base, page.next_cursor.as_deref(), param).json(page)
 }
 
+/// A 200 carrying a page rendered earlier (see `cache::CachedPage`): the same body, type and
+/// `Link` as when it was first sent.
+pub fn cached_page_response(page: &crate::cache::CachedPage) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if let Some(link) = &page.link {
+        response.insert_header((header::LINK, link.as_str()));
+    }
+    response
+        .content_type("application/json")
+        .body(page.body.clone())
+}
+
 /// A 200 with the `Link: rel="next"` of [`page_response`], for a body written another way.
 pub fn page_builder(
     req: &HttpRequest,
@@ -77,18 +89,21 @@ pub fn page_builder(
     param: &str,
 ) -> HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
-    if let Some(cursor) = next_cursor {
-        let mut pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        pairs.retain(|(k, _)| k != param && k != "cursor" && k != "after");
-        pairs.push((param.to_string(), cursor.to_string()));
-        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        response.insert_header((
-            header::LINK,
-            format!("<{public_base}{}?{query}>; rel=\"next\"", req.path()),
-        ));
+    if let Some(link) = next_cursor.map(|cursor| next_link(req, public_base, cursor, param)) {
+        response.insert_header((header::LINK, link));
     }
     response
+}
+
+/// The `Link` header value naming the page after this one: the request's own query with `param`
+/// set to `cursor`.
+pub fn next_link(req: &HttpRequest, public_base: &str, cursor: &str, param: &str) -> String {
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    pairs.retain(|(k, _)| k != param && k != "cursor" && k != "after");
+    pairs.push((param.to_string(), cursor.to_string()));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("<{public_base}{}?{query}>; rel=\"next\"", req.path())
 }
 
 #[cfg(test)]

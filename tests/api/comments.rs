@@ -950,6 +950,66 @@ db_test!(comments_on_changed_or_removed_clauses_are_outdated, |app| {
     assert_eq!(listed["items"][0]["outdated"], true);
 });
 
+/// A page of comments as a client sees it: its `Link` header and its body.
+async fn page_and_link(app: &TestApp, path: &str) -> (String, Value) {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    let link = response.headers()[header::LINK]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (link, response.json().await.unwrap())
+}
+
+db_test!(a_page_asked_for_again_shows_every_change_at_once, |app| {
+    let s = setup(&mut app).await;
+    let first = comment(&app, &s.bra, technical("1", "first")).await;
+    let second = comment(&app, &s.fra_delegate, technical("2", "second")).await;
+    let path = "/v1/standards/AIS-0001/comments?status=open&limit=1";
+    let (link, page) = page_and_link(&app, path).await;
+    assert_eq!(page["items"][0]["id"], second["id"]);
+    assert!(
+        link.starts_with(
+            "<http://accord.test/v1/standards/AIS-0001/comments?status=open&limit=1&cursor="
+        ),
+        "{link}"
+    );
+    // Asked again with nothing changed (on SQLite this one comes from the page cache).
+    assert_eq!(
+        page_and_link(&app, path).await,
+        (link.clone(), page.clone())
+    );
+
+    // A new comment through the API is on the page at once.
+    let third = comment(&app, &s.bra, technical("3", "third")).await;
+    let (_, page) = page_and_link(&app, path).await;
+    assert_eq!(page["items"][0]["id"], third["id"]);
+    assert_eq!(page["items"][0]["body"], "third");
+
+    // So is a change committed by another process, which this server never saw.
+    let id = third["id"].as_str().unwrap();
+    app.execute_elsewhere(&format!(
+        "UPDATE comments SET body = 'changed elsewhere' WHERE id = '{id}'"
+    ));
+    let (_, page) = page_and_link(&app, path).await;
+    assert_eq!(page["items"][0]["body"], "changed elsewhere");
+
+    // And a disposition takes the comment off the `status=open` page.
+    let response = app
+        .send_json(
+            Method::PUT,
+            &format!("/v1/comments/{id}/disposition"),
+            Some(&s.editor),
+            &json!({"status": "noted", "response": "Thanks."}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let (_, page) = page_and_link(&app, path).await;
+    assert_eq!(page["items"][0]["id"], second["id"]);
+    assert_ne!(page["items"][0]["id"], first["id"]);
+});
+
 db_test!(comments_are_filtered_ordered_and_paged, |app| {
     let s = setup(&mut app).await;
     let a = comment(&app, &s.bra, technical("3", "a")).await;

@@ -231,6 +231,28 @@ impl TestApp {
             .expect("events")
     }
 
+    /// Runs SQL on a connection of its own, outside the server's pools, as another process
+    /// writing to the same database would.
+    pub fn execute_elsewhere(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let path = self
+                    .settings
+                    .database_url
+                    .trim_start_matches("sqlite://")
+                    .to_string();
+                let mut conn = diesel::SqliteConnection::establish(&path).expect("SQLite");
+                conn.batch_execute(&format!("PRAGMA busy_timeout = 5000; {sql}"))
+                    .expect("SQL run elsewhere");
+            }
+            Backend::Postgres => {
+                let mut conn =
+                    PgConnection::establish(&self.settings.database_url).expect("PostgreSQL");
+                conn.batch_execute(sql).expect("SQL run elsewhere");
+            }
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -1,16 +1,19 @@
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use futures_util::stream;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{CommentPage, ViewContext};
+use crate::cache::CachedPage;
 use crate::db::Db;
 use crate::db::models::comment::{CommentFilter, CommentOrder, CommentRow};
 use crate::domain::comment::{CommentStatus, CommentType, observations};
 use crate::domain::time::Timestamp;
 use crate::error::{ApiError, ApiResult};
 use crate::http::negotiate;
-use crate::http::pagination::{self, Page, page_response, split_page};
+use crate::http::pagination::{self, Page, split_page};
 use crate::routes::standards::find_standard;
 use crate::state::AppState;
 
@@ -231,6 +234,16 @@ pub async fn list_comments(
             ))
             .streaming(csv_stream(state.db.clone(), filter, rows)));
     }
+    // SQLite: a page read at the database's current version is sent again as it was, unread.
+    let version = state.db.data_version();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or(req.path(), |pq| pq.as_str())
+        .to_string();
+    if let Some(hit) = version.and_then(|v| state.caches.page(&target, v)) {
+        return Ok(pagination::cached_page_response(&hit));
+    }
     let caches = state.caches.clone();
     let (rows, more, ctx) = state
         .db
@@ -256,7 +269,21 @@ pub async fn list_comments(
         items: rows.into_iter().map(|r| ctx.view(r)).collect::<Vec<_>>(),
         next_cursor,
     };
-    Ok(page_response(&req, &state.public_base, &page, "cursor"))
+    let rendered = CachedPage {
+        version: version.unwrap_or_default(),
+        body: serde_json::to_vec(&page)
+            .map_err(ApiError::internal)?
+            .into(),
+        link: page
+            .next_cursor
+            .as_deref()
+            .map(|cursor| pagination::next_link(&req, &state.public_base, cursor, "cursor")),
+    };
+    let response = pagination::cached_page_response(&rendered);
+    if version.is_some() {
+        state.caches.put_page(&target, Arc::new(rendered));
+    }
+    Ok(response)
 }
 
 #[cfg(test)]
