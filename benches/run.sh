@@ -38,6 +38,10 @@
 #      Accord's worker count and nothing else, answering GET /bytes/{n} with n bytes) is driven
 #      with the same wrk settings at the mean response size (headers included) of the control and
 #      of each read workload (W1, W2, W2 deep, W3): what merely sending those bytes costs here.
+#      Then the database alone reading W3's rows for DURATION s (the same SQL, 100 rows after a
+#      random sequence number, no HTTP): on SQLite examples/sqlite_ceiling.rs ($THREADS threads,
+#      the C API of the same bundled SQLite); on PostgreSQL pgbench with benches/pg_ceiling_w3.sql
+#      (prepared, 4 clients: Accord's read pool). report.py bounds W3 by both together.
 #   6. benches/report.py turns the JSON under benches/out/ into benches/RESULTS.md.
 #
 # Environment
@@ -45,7 +49,8 @@
 #   DURATION=20                seconds per workload
 #   BACKENDS="sqlite postgres" which backends to run, in that order
 #   ACCORD_BIN=PATH            use this binary instead of building one
-#   CEILING_BIN=PATH           use this http_ceiling binary instead of building the example
+#   CEILING_BIN=PATH           use this http_ceiling binary instead of building the examples
+#                              (sqlite_ceiling is then taken from the same folder)
 #   FSYNC_SECONDS=5            pg_test_fsync -s (seconds per test; the test takes ~15x that)
 #   KEEP_PG=1                  leave the seeded PostgreSQL database accord_bench in place after a
 #                              successful run (for profiling; the SQLite file always stays)
@@ -504,10 +509,14 @@ fi
 if [[ -n ${CEILING_BIN:-} ]]; then
   CEILING=$(readlink -f "$CEILING_BIN")
   [[ -x $CEILING ]] || die "CEILING_BIN=$CEILING_BIN is not an executable file"
+  SQLITE_CEILING=$(dirname "$CEILING")/sqlite_ceiling
+  [[ -x $SQLITE_CEILING ]] || die "$SQLITE_CEILING (next to CEILING_BIN) is not an executable file"
 else
-  log "cargo build --release --example http_ceiling"
-  (cd "$ROOT" && cargo build --release --example http_ceiling) || die "cannot build examples/http_ceiling.rs"
+  log "cargo build --release --example http_ceiling --example sqlite_ceiling"
+  (cd "$ROOT" && cargo build --release --example http_ceiling --example sqlite_ceiling) \
+    || die "cannot build examples/http_ceiling.rs and examples/sqlite_ceiling.rs"
   CEILING=$ROOT/target/release/examples/http_ceiling
+  SQLITE_CEILING=$ROOT/target/release/examples/sqlite_ceiling
 fi
 
 if ! command -v wrk >/dev/null; then
@@ -728,6 +737,7 @@ PY
   stop_tracked "$server_idx"
 
   size_ceilings "$dir"
+  rows_ceiling "$dir" "$backend" "$dbfile"
 
   local locked_total
   locked_total=$(count_locked "$dir/server.log")
@@ -782,6 +792,36 @@ PY
       "of=$name" "response_bytes=$size" "body_bytes=$body"
   done
   stop_tracked "$idx"
+}
+
+# rows_ceiling DIR BACKEND DBFILE: the database alone reading W3's rows for DURATION seconds, the
+# Accord server being stopped (see the header, step 5), into DIR/results/rows_ceiling_W3.json.
+rows_ceiling() {
+  local dir=$1 backend=$2 dbfile=$3 events top tps out=$1/results/rows_ceiling_W3.json
+  events=$(py get "$dir/seed.json" events)
+  top=$((events > 100 ? events - 100 : 0))
+  if [[ $backend == sqlite ]]; then
+    log "SQLite alone reading W3's rows: sqlite_ceiling, $THREADS threads, $DURATION s"
+    "$SQLITE_CEILING" "$dbfile" "$THREADS" "$DURATION" >"$dir/rows_ceiling.txt" \
+      || die "sqlite_ceiling failed"
+    python3 - "$dir/rows_ceiling.txt" "$out" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+r["how"] = f"examples/sqlite_ceiling.rs, {r['threads']} threads, SQLite {r['sqlite']}"
+json.dump(r, open(sys.argv[2], "w"), indent=2)
+PY
+  else
+    log "PostgreSQL alone reading W3's rows: pgbench -M prepared -c 4 -j $THREADS -T $DURATION"
+    PGOPTIONS="-c client_min_messages=warning" pgbench -n -M prepared -h "$PG_HOST" -p "$PG_PORT" \
+      -U "$PG_USER" -c 4 -j "$THREADS" -T "$DURATION" -D "top=$top" \
+      -f "$BENCH_DIR/pg_ceiling_w3.sql" "$PG_DB" >"$dir/rows_ceiling.txt" 2>&1 \
+      || die "pgbench failed: $(tail -5 "$dir/rows_ceiling.txt")"
+    tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$dir/rows_ceiling.txt")
+    [[ -n $tps ]] || die "no tps line in $dir/rows_ceiling.txt"
+    py json "$out" "queries_per_sec:=$tps" "threads:=$THREADS" "clients:=4" \
+      "how=pgbench -M prepared, 4 clients, benches/pg_ceiling_w3.sql"
+  fi
+  log "the database alone reading W3's rows: $(py get "$out" queries_per_sec) queries/s"
 }
 
 # pg_ceiling DIR: PostgreSQL's own rate for W4's rows, with pgbench for DURATION seconds each, in
