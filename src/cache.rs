@@ -19,14 +19,18 @@ use crate::auth::token::Claims;
 #[derive(Debug)]
 pub struct CachedRevision {
     pub content_hash: String,
-    compressed: Vec<u8>,
+    compressed: Box<[u8]>,
 }
 
 impl CachedRevision {
     pub fn new(content_hash: String, json: &[u8]) -> Self {
+        // lz4_flex returns a vector with room for the worst case (a little more than the input),
+        // so an 8 kB revision compressed to 2.7 kB still held 8 kB: copied to a box of its exact
+        // length, the cache holds what its weigher counts.
+        let compressed: Box<[u8]> = lz4_flex::compress_prepend_size(json).as_slice().into();
         Self {
             content_hash,
-            compressed: lz4_flex::compress_prepend_size(json),
+            compressed,
         }
     }
 
