@@ -12,6 +12,7 @@ pub mod token;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 
@@ -138,11 +139,27 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .ok_or_else(|| ApiError::internal("application state missing"))?
         .clone();
     let token = bearer(req)?;
-    let claims = token::verify_access_token(&state.keys, &state.tokens, &token, state.now())
-        .map_err(|description| ApiError::Unauthorized {
-            description,
-            invalid_token: true,
-        })?;
+    let unauthorized = |description| ApiError::Unauthorized {
+        description,
+        invalid_token: true,
+    };
+    // The signature, issuer and audience of a token are checked once; the cache is keyed by the
+    // whole token, so only the very same bytes skip that. Its times are checked on every use.
+    let now = state.now();
+    let claims = match state.caches.token(&token) {
+        Some(claims) => {
+            token::check_times(&claims, now).map_err(unauthorized)?;
+            claims
+        }
+        None => {
+            let claims = Arc::new(
+                token::verify_access_token(&state.keys, &state.tokens, &token, now)
+                    .map_err(unauthorized)?,
+            );
+            state.caches.put_token(&token, claims.clone());
+            claims
+        }
+    };
     let client_id = claims.sub.clone();
     let active = state
         .db

@@ -511,3 +511,34 @@ db_test!(the_signing_key_survives_a_restart, |app| {
         "a token issued before the restart still verifies"
     );
 });
+
+db_test!(
+    a_token_checked_once_still_expires_and_its_altered_copies_do_not_pass,
+    |app| {
+        let client = app.client(&["secretariat"], None).await;
+        let list = |token: String| {
+            app.request(Method::GET, "/v1/clients")
+                .bearer_auth(token)
+                .send()
+        };
+        // Used twice: the second use is served from the verified-token cache.
+        for _ in 0..2 {
+            assert_eq!(list(client.token.clone()).await.unwrap().status(), 200);
+        }
+        // The same token with one character of its signature changed is another token.
+        let mut altered = client.token.clone();
+        let last = altered.pop().unwrap();
+        altered.push(if last == 'A' { 'B' } else { 'A' });
+        assert_refused(&app, &altered, "altered signature").await;
+        assert_eq!(list(client.token.clone()).await.unwrap().status(), 200);
+
+        app.clock.advance(app.settings.token_ttl as i64 + 10);
+        let response = list(client.token.clone()).await.unwrap();
+        let body = problem(response, 401).await;
+        assert_eq!(body["code"], "invalid_token");
+        assert!(
+            body["detail"].as_str().unwrap().contains("expired"),
+            "{body}"
+        );
+    }
+);
