@@ -83,8 +83,8 @@ pub struct Settings {
     pub token_ttl: u64,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
-    /// Connections in the read pool (default: see [`Settings::read_pool_size`]).
-    pub pool_size: Option<u32>,
+    /// Connections in the read pool.
+    pub pool_size: u32,
     /// How long a request waits for a pooled connection before a 503, in milliseconds.
     pub pool_timeout_ms: u64,
     /// HTTP worker threads (default: one per core).
@@ -116,7 +116,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             token_ttl: 900,
             max_body_bytes: 8 * 1024 * 1024,
-            pool_size: None,
+            pool_size: 4,
             pool_timeout_ms: 2_000,
             workers: None,
             cors_origins: Vec::new(),
@@ -163,7 +163,7 @@ impl Settings {
         if self.token_ttl == 0 || self.token_ttl > 86_400 {
             return Err("ACCORD_TOKEN_TTL must be between 1 and 86400 seconds".into());
         }
-        if self.pool_size == Some(0) {
+        if self.pool_size == 0 {
             return Err("ACCORD_POOL_SIZE must be at least 1".into());
         }
         if self.max_body_bytes < 1024 {
@@ -175,23 +175,6 @@ impl Settings {
     pub fn database(&self) -> DatabaseTarget {
         // `check` ran at load time; a Settings built by hand (tests) is checked here again.
         DatabaseTarget::parse(&self.database_url).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// Connections in the read pool: `ACCORD_POOL_SIZE`, or by default one per core (at least 2)
-    /// on SQLite and 4 on PostgreSQL.
-    ///
-    /// SQLite reads run in this process and are CPU-bound, so readers beyond the cores only
-    /// queue; each one also keeps its own page cache and blocking thread. On the benchmark's
-    /// 2 cores, 2 readers instead of 4 cut the server's peak RSS by 14–16 MB with throughput
-    /// within noise (benches/history.md, step 7). A PostgreSQL connection mostly waits for the
-    /// server, and the writer takes one of the pool's, so it keeps 4.
-    pub fn read_pool_size(&self) -> u32 {
-        self.pool_size.unwrap_or_else(|| match self.database() {
-            DatabaseTarget::Sqlite(_) => std::thread::available_parallelism()
-                .map_or(2, |n| n.get() as u32)
-                .max(2),
-            DatabaseTarget::Postgres(_) => 4,
-        })
     }
 
     /// The issuer and link base: the configured public URL, or `http://` + the bind address.
@@ -230,23 +213,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_read_pool_follows_the_cores_on_sqlite_and_is_four_on_postgresql() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-        let sqlite = Settings::default();
-        assert_eq!(sqlite.read_pool_size(), cores.max(2));
-        let postgres = Settings {
-            database_url: "postgres://u@h/db".into(),
-            ..Settings::default()
-        };
-        assert_eq!(postgres.read_pool_size(), 4);
-        let given = Settings {
-            pool_size: Some(3),
-            ..postgres
-        };
-        assert_eq!(given.read_pool_size(), 3);
-    }
 
     #[test]
     fn database_urls_are_recognised_by_scheme() {

@@ -84,7 +84,7 @@ impl Application {
 pub fn build_state(settings: &Settings, clock: SharedClock) -> Result<AppState, String> {
     let db = Db::connect(
         &settings.database(),
-        settings.read_pool_size(),
+        settings.pool_size,
         Duration::from_millis(settings.pool_timeout_ms),
     )?;
     let keys = KeyRing::load(
@@ -217,7 +217,7 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
     let workers = settings
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let blocking = (settings.read_pool_size() as usize).div_ceil(workers) + 1;
+    let blocking = (settings.pool_size as usize).div_ceil(workers) + 1;
     server = server
         .workers(workers)
         .worker_max_blocking_threads(blocking.max(2));

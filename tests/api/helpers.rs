@@ -177,7 +177,7 @@ impl TestApp {
             data_dir: dir.path().join("data"),
             token_ttl: 86_400,
             workers: Some(2),
-            pool_size: Some(4),
+            pool_size: 4,
             scheduler_interval_ms: 100,
             ..Settings::default()
         };
