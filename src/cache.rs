@@ -107,6 +107,12 @@ impl Caches {
         }
     }
 
+    /// Whether pages are kept at all (`ACCORD_PAGE_CACHE_MB` above 0): when not, a list need
+    /// not read the database version.
+    pub fn keeps_pages(&self) -> bool {
+        self.pages.is_some()
+    }
+
     /// The page kept for this request target, if it was read at `version`.
     pub fn page(&self, target: &str, version: i64) -> Option<Arc<CachedPage>> {
         self.pages

@@ -235,13 +235,17 @@ pub async fn list_comments(
             .streaming(csv_stream(state.db.clone(), filter, rows)));
     }
     // SQLite: a page read at the database's current version is sent again as it was, unread.
-    let version = state.db.data_version();
+    // The version is read only when pages are kept (it takes a lock and a statement).
+    let version = state
+        .caches
+        .keeps_pages()
+        .then(|| state.db.data_version())
+        .flatten();
     let target = req
         .uri()
         .path_and_query()
-        .map_or(req.path(), |pq| pq.as_str())
-        .to_string();
-    if let Some(hit) = version.and_then(|v| state.caches.page(&target, v)) {
+        .map_or(req.path(), |pq| pq.as_str());
+    if let Some(hit) = version.and_then(|v| state.caches.page(target, v)) {
         return Ok(pagination::cached_page_response(&hit));
     }
     let caches = state.caches.clone();
@@ -281,7 +285,7 @@ pub async fn list_comments(
     };
     let response = pagination::cached_page_response(&rendered);
     if version.is_some() {
-        state.caches.put_page(&target, Arc::new(rendered));
+        state.caches.put_page(target, Arc::new(rendered));
     }
     Ok(response)
 }
