@@ -497,7 +497,7 @@ def main() -> int:
             if rows and b.w3_bound() is not None:
                 w(
                     "The W3 rows line is the database alone running W3's query (the same SQL and page size, random "
-                    "`after`, every column of every row read as text, no HTTP and no JSON) with the Accord server "
+                    "`after`, every column of every row fetched: looked at in place on SQLite, sent to pgbench on PostgreSQL; no HTTP and no JSON) with the Accord server "
                     "stopped; the bound adds its cost per request to that of sending W3's bytes "
                     "(1 / (1/rows + 1/bytes)), because both share the same cores. Keeping all events in memory "
                     "instead would take several times the 100 MB memory target."

@@ -40,7 +40,7 @@
 #      of each read workload (W1, W2, W2 deep, W3): what merely sending those bytes costs here.
 #      Then the database alone reading W3's rows for DURATION s (the same SQL, 100 rows after a
 #      random sequence number, no HTTP): on SQLite examples/sqlite_ceiling.rs ($THREADS threads,
-#      the C API of the same bundled SQLite); on PostgreSQL pgbench with benches/pg_ceiling_w3.sql
+#      rusqlite over the same bundled SQLite); on PostgreSQL pgbench with benches/pg_ceiling_w3.sql
 #      (prepared, 4 clients: Accord's read pool). report.py bounds W3 by both together.
 #   6. benches/report.py turns the JSON under benches/out/ into benches/RESULTS.md.
 #
