@@ -13,7 +13,8 @@
 #      (time to ready: spawn to the first 200 from /readyz, polled every 5 ms), gets bearer tokens
 #      for the 64 delegate clients, checks every workload's request once with curl, then drives
 #      each workload with wrk -t2 -c64 -d${DURATION}s --latency (keep-alive; Lua scripts in
-#      benches/wrk/):
+#      benches/wrk/), each after an unrecorded warm-up of the same requests for $WARMUP s (steady
+#      state: caches filled, connections open; errors in it still count, see below):
 #        control  GET /healthz (no database): the HTTP ceiling of this run
 #        W1       GET /v1/standards/BENCH-{i}/revisions/{n}        (random standard and revision)
 #        W2       GET /v1/standards/BENCH-0001/comments?status=open&limit=20   (page 1)
@@ -23,8 +24,8 @@
 #        W4       POST /v1/standards/BENCH-0001/comments           (64 delegates in turn, 201)
 #        W5       PUT /v1/ballots/{open}/ratifications/{member}   (a new version every time)
 #        W6       mixed: 90 % reads (W1, W2, W2 deep, W3), 9 % W4, 1 % W5
-#      Around each workload it reads /metrics (responses >= 400 by route) and counts
-#      "database is locked" in the server's log; after all workloads it records the server's
+#      Around each workload, warm-up included, it reads /metrics (responses >= 400 by route) and
+#      counts "database is locked" in the server's log; after all workloads it records the server's
 #      peak RSS (VmHWM) and stops it.
 #   4. Controls and peer: pg_test_fsync -s $FSYNC_SECONDS on the PostgreSQL disk (fdatasync,
 #      one 8kB write); after the PostgreSQL workloads, pgbench with benches/pg_ceiling.sql (one
@@ -47,6 +48,8 @@
 # Environment
 #   SCALE=1                    seed-bench --scale (1 = 1,000,000 comments; 0.02 for a quick trial)
 #   DURATION=20                seconds per workload
+#   WARMUP=5                   seconds of the same requests before each workload, not timed
+#                              (0: none)
 #   BACKENDS="sqlite postgres" which backends to run, in that order
 #   ACCORD_BIN=PATH            use this binary instead of building one
 #   CEILING_BIN=PATH           use this http_ceiling binary instead of building the examples
@@ -67,6 +70,7 @@ WRK_DIR=$BENCH_DIR/wrk
 
 SCALE=${SCALE:-1}
 DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-5}
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 FSYNC_SECONDS=${FSYNC_SECONDS:-5}
 KEEP_PG=${KEEP_PG:-0}
@@ -90,6 +94,7 @@ for b in $BACKENDS; do
   [[ $b == sqlite || $b == postgres ]] || die "BACKENDS may hold sqlite and postgres, not '$b'"
 done
 [[ $DURATION =~ ^[0-9]+$ && $DURATION -ge 1 ]] || die "DURATION must be a whole number of seconds"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be a whole number of seconds (0: none)"
 [[ $FSYNC_SECONDS =~ ^[0-9]+$ && $FSYNC_SECONDS -ge 1 ]] || die "FSYNC_SECONDS must be a whole number"
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
   || die "python3 3.11 or later is needed"
@@ -553,7 +558,7 @@ if [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null ||
 
 py json "$OUT/run.json" \
   "started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-  "scale:=$SCALE" "duration_s:=$DURATION" "threads:=$THREADS" "connections:=$CONNECTIONS" \
+  "scale:=$SCALE" "duration_s:=$DURATION" "warmup_s:=$WARMUP" "threads:=$THREADS" "connections:=$CONNECTIONS" \
   "backends=$BACKENDS" "fsync_seconds:=$FSYNC_SECONDS" \
   "binary=$BIN" "binary_source=$BIN_SOURCE" "binary_bytes:=$(stat -c %s "$BIN")" \
   "cpu_model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)" \
@@ -584,6 +589,13 @@ workload() {
     after=$dir/metrics/$name.after
     curl -sf "$BASE/metrics" >"$before" || die "$name: GET /metrics failed"
     locked0=$(count_locked "$dir/server.log")
+  fi
+  if ((WARMUP > 0)); then
+    log "  $name: warm-up, wrk -t$THREADS -c$CONNECTIONS -d${WARMUP}s -s $script $url"
+    BENCH_RESULT=$dir/wrk/$name.warmup.json BENCH_DATA=${DATA_LUA:-} BENCH_THREAD_BASE=$tbase \
+      LUA_PATH="$WRK_DIR/?.lua;;" \
+      wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WRK_DIR/$script" "$url" \
+      >"$dir/wrk/$name.warmup.txt" 2>&1 || die "$name: warm-up failed: $(tail -5 "$dir/wrk/$name.warmup.txt")"
   fi
   log "  $name: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s $script $url"
   rm -f "$dir/wrk/$name.json"
