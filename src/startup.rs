@@ -9,7 +9,6 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, http::header, web};
-use actix_web_prom::PrometheusMetricsBuilder;
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{IntGaugeVec, Opts};
@@ -141,11 +140,8 @@ impl Collector for PoolCollector {
 fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<Server, String> {
     let spec = crate::openapi::document();
     let routes = web::Data::new(RouteTable::from_openapi(&spec));
-    let metrics = PrometheusMetricsBuilder::new("accord")
-        .endpoint("/metrics")
-        .mask_unmatched_patterns("UNMATCHED")
-        .build()
-        .map_err(|e| format!("metrics: {e}"))?;
+    let metrics =
+        crate::http::metrics::HttpMetrics::new("accord").map_err(|e| format!("metrics: {e}"))?;
     let gauges = IntGaugeVec::new(
         Opts::new(
             "accord_db_pool_connections",
@@ -161,6 +157,7 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
             gauges,
         }))
         .map_err(|e| format!("metrics: {e}"))?;
+    let metrics = web::Data::new(metrics);
     let cors_origins = settings.cors_origins.clone();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
@@ -189,6 +186,7 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
             .split_for_parts();
         app.app_data(data.clone())
             .app_data(routes.clone())
+            .app_data(metrics.clone())
             .app_data(
                 web::QueryConfig::default()
                     .error_handler(|e, _| ApiError::InvalidQuery(e.to_string()).into()),
@@ -203,10 +201,11 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
             )
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .service(web::redirect("/docs", "/docs/"))
+            .route("/metrics", web::get().to(crate::http::metrics::serve))
             .default_service(web::to(not_found_or_not_allowed))
             .wrap(Compress::default())
             .wrap(cors)
-            .wrap(metrics.clone())
+            .wrap(from_fn(crate::http::metrics::middleware))
             .wrap(from_fn(crate::http::guard::middleware))
             .wrap(from_fn(crate::http::request_id::middleware))
     })

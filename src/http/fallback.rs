@@ -10,6 +10,8 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
     routes: Vec<(Vec<Segment>, Vec<String>)>,
+    /// Each route's template as the document spells it (`/v1/members/{code}`), by index.
+    templates: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +23,9 @@ enum Segment {
 impl RouteTable {
     pub fn from_openapi(doc: &OpenApi) -> Self {
         let mut routes = Vec::new();
+        let mut templates = Vec::new();
         for (path, item) in &doc.paths.paths {
+            templates.push(path.clone());
             let segments = path
                 .split('/')
                 .map(|s| {
@@ -50,7 +54,36 @@ impl RouteTable {
             }
             routes.push((segments, methods));
         }
-        Self { routes }
+        Self { routes, templates }
+    }
+
+    /// The template of the route whose path `path` is (`/v1/members/{code}` for
+    /// `/v1/members/BRA`), whatever the method, or `None` when there is none: what the router's
+    /// `match_pattern` gives, found without a regex. Where a literal and a parameter both fit
+    /// (`/v1/events/verify` and `/v1/events/{seq}`), the literal wins, as it does in the router.
+    pub fn template(&self, path: &str) -> Option<&str> {
+        // Only routes with as many segments can fit: most are ruled out by one count, which
+        // matters because this runs on every request (for the metrics).
+        let count = path.bytes().filter(|b| *b == b'/').count() + 1;
+        let mut best: Option<(usize, usize)> = None;
+        for (index, (segments, _)) in self.routes.iter().enumerate() {
+            if segments.len() != count {
+                continue;
+            }
+            let mut literals = 0;
+            let fits = segments.iter().zip(path.split('/')).all(|(s, p)| match s {
+                Segment::Literal(l) if l == p => {
+                    literals += 1;
+                    true
+                }
+                Segment::Literal(_) => false,
+                Segment::Param => !p.is_empty(),
+            });
+            if fits && best.is_none_or(|(_, most)| literals > most) {
+                best = Some((index, literals));
+            }
+        }
+        best.map(|(index, _)| self.templates[index].as_str())
     }
 
     /// The methods allowed on `path`, or `None` when no route has this path.
@@ -111,6 +144,7 @@ mod tests {
                 ],
                 vec!["GET".into(), "HEAD".into(), "PATCH".into()],
             )],
+            templates: vec!["/v1/members/{code}".into()],
         };
         assert_eq!(
             table.allowed("/v1/members/BRA"),
@@ -118,5 +152,27 @@ mod tests {
         );
         assert_eq!(table.allowed("/v1/members/"), None);
         assert_eq!(table.allowed("/v1/members/BRA/x"), None);
+    }
+
+    #[test]
+    fn a_request_is_labelled_with_the_template_of_the_route_that_serves_it() {
+        let table = RouteTable::from_openapi(&crate::openapi::document());
+        let cases = [
+            ("/v1/members/BRA", Some("/v1/members/{code}")),
+            ("/v1/events/verify", Some("/v1/events/verify")),
+            ("/v1/events/12", Some("/v1/events/{seq}")),
+            (
+                "/v1/standards/AIS-0001/revisions/2",
+                Some("/v1/standards/{reference}/revisions/{n}"),
+            ),
+            ("/healthz", Some("/healthz")),
+            // No such route, an empty segment, one segment too many.
+            ("/v1/nothing", None),
+            ("/v1/members/", None),
+            ("/v1/members/BRA/x", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(table.template(path), expected, "{path}");
+        }
     }
 }

@@ -54,6 +54,13 @@ db_test!(
     |app| {
         app.get("/v1/members").await;
         app.get("/v1/members/BRA").await;
+        app.get("/v1/members/BRA/").await;
+        app.get("/v1/no-such-route/42").await;
+        app.request(Method::POST, "/v1/members/BRA")
+            .send()
+            .await
+            .unwrap();
+        app.get("/metrics").await;
         let text = app.get("/metrics").await.text().await.unwrap();
         assert!(
             text.contains(
@@ -62,6 +69,23 @@ db_test!(
             "{text}"
         );
         assert!(text.contains(r#"accord_http_requests_total{endpoint="/v1/members/{code}",method="GET",status="404"} 1"#), "{text}");
+        // Paths no route has are counted under one label, not under their own path; a method
+        // the route does not take is counted under the route.
+        assert!(
+            text.contains(
+                r#"accord_http_requests_total{endpoint="UNMATCHED",method="GET",status="404"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(r#"accord_http_requests_total{endpoint="/v1/members/{code}",method="POST",status="405"} 1"#), "{text}");
+        assert!(!text.contains("no-such-route"), "{text}");
+        // Routes outside the API document are labelled by the router.
+        assert!(
+            text.contains(
+                r#"accord_http_requests_total{endpoint="/metrics",method="GET",status="200"} 1"#
+            ),
+            "{text}"
+        );
         assert!(text.contains("accord_http_requests_duration_seconds_bucket"));
         assert!(
             text.contains(r#"accord_db_pool_connections{pool="read",state="max"} 4"#),
