@@ -84,7 +84,14 @@ pub struct Caches {
     clause_index: Cache<(String, i32), ClauseIndex>,
     tokens: Cache<String, Arc<Claims>>,
     pages: Option<Cache<String, Arc<CachedPage>, PageWeight>>,
+    /// The largest body a kept page may have: a 64th of the page cache.
+    page_max: usize,
 }
+
+/// A page whose body is over this share of the page cache is sent but not kept: bulk pages
+/// (500 items, a quarter of a megabyte) are seldom asked for twice, and a few of them would
+/// push out every small page and hold the memory for nothing.
+const PAGE_SHARE: u64 = 64;
 
 impl Caches {
     /// `revision_bytes` bounds the rendered revisions kept, `page_bytes` the pages (0: none).
@@ -104,6 +111,7 @@ impl Caches {
                     PageWeight,
                 )
             }),
+            page_max: (page_bytes / PAGE_SHARE) as usize,
         }
     }
 
@@ -123,7 +131,7 @@ impl Caches {
 
     pub fn put_page(&self, target: &str, page: Arc<CachedPage>) {
         if let Some(pages) = &self.pages {
-            if target.len() <= PAGE_KEY_MAX {
+            if target.len() <= PAGE_KEY_MAX && page.body.len() <= self.page_max {
                 pages.insert(target.to_string(), page);
             }
         }
@@ -225,6 +233,16 @@ mod tests {
         assert!(
             caches.page(&long, 8).is_none(),
             "targets that long are not kept"
+        );
+        let big = Arc::new(CachedPage {
+            version: 8,
+            body: Bytes::from(vec![b' '; 100_000 / 64 + 1]),
+            link: None,
+        });
+        caches.put_page("/v1/x?limit=500", big);
+        assert!(
+            caches.page("/v1/x?limit=500", 8).is_none(),
+            "a page over a 64th of the cache is not kept"
         );
         let off = Caches::new(0, 0);
         off.put_page("/v1/x?a=1", page(7, "[1]"));
