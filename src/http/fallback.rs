@@ -62,24 +62,12 @@ impl RouteTable {
     /// `match_pattern` gives, found without a regex. Where a literal and a parameter both fit
     /// (`/v1/events/verify` and `/v1/events/{seq}`), the literal wins, as it does in the router.
     pub fn template(&self, path: &str) -> Option<&str> {
-        // Only routes with as many segments can fit: most are ruled out by one count, which
-        // matters because this runs on every request (for the metrics).
-        let count = path.bytes().filter(|b| *b == b'/').count() + 1;
+        let count = segment_count(path);
         let mut best: Option<(usize, usize)> = None;
         for (index, (segments, _)) in self.routes.iter().enumerate() {
-            if segments.len() != count {
-                continue;
-            }
-            let mut literals = 0;
-            let fits = segments.iter().zip(path.split('/')).all(|(s, p)| match s {
-                Segment::Literal(l) if l == p => {
-                    literals += 1;
-                    true
-                }
-                Segment::Literal(_) => false,
-                Segment::Param => !p.is_empty(),
-            });
-            if fits && best.is_none_or(|(_, most)| literals > most) {
+            if let Some(literals) = fits(segments, path, count)
+                && best.is_none_or(|(_, most)| literals > most)
+            {
                 best = Some((index, literals));
             }
         }
@@ -88,15 +76,10 @@ impl RouteTable {
 
     /// The methods allowed on `path`, or `None` when no route has this path.
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
-        let parts: Vec<&str> = path.split('/').collect();
+        let count = segment_count(path);
         let mut found: Option<Vec<String>> = None;
         for (segments, methods) in &self.routes {
-            let matches = segments.len() == parts.len()
-                && segments.iter().zip(&parts).all(|(s, p)| match s {
-                    Segment::Literal(l) => l == p,
-                    Segment::Param => !p.is_empty(),
-                });
-            if matches {
+            if fits(segments, path, count).is_some() {
                 let all = found.get_or_insert_with(Vec::new);
                 for m in methods {
                     if !all.contains(m) {
@@ -107,6 +90,28 @@ impl RouteTable {
         }
         found
     }
+}
+
+fn segment_count(path: &str) -> usize {
+    path.bytes().filter(|b| *b == b'/').count() + 1
+}
+
+/// Whether `path` (of `count` segments) fits a route's segments, and if so with how many literal
+/// segments (the more, the more specific the route). Most routes are ruled out by the count
+/// alone, which matters because this runs on every request (for the metrics).
+fn fits(segments: &[Segment], path: &str, count: usize) -> Option<usize> {
+    if count != segments.len() {
+        return None;
+    }
+    let mut literals = 0;
+    for (segment, part) in segments.iter().zip(path.split('/')) {
+        match segment {
+            Segment::Literal(l) if l == part => literals += 1,
+            Segment::Param if !part.is_empty() => {}
+            _ => return None,
+        }
+    }
+    Some(literals)
 }
 
 pub async fn not_found_or_not_allowed(
