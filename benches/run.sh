@@ -578,6 +578,19 @@ py json "$OUT/run.json" \
 # ---------------------------------------------------------------------------------------------
 # One workload: metrics, wrk, metrics, result JSON.
 # ---------------------------------------------------------------------------------------------
+# drive BASE SECONDS SCRIPT URL TBASE WHAT [--latency]: wrk with the run's settings for SECONDS,
+# its output in BASE.txt and the script's JSON summary in BASE.json.
+drive() {
+  local base=$1 seconds=$2 script=$3 url=$4 tbase=$5 what=$6
+  shift 6
+  log "  $what: wrk -t$THREADS -c$CONNECTIONS -d${seconds}s $* -s $script $url"
+  rm -f "$base.json"
+  BENCH_RESULT=$base.json BENCH_DATA=${DATA_LUA:-} BENCH_THREAD_BASE=$tbase \
+    LUA_PATH="$WRK_DIR/?.lua;;" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" "$@" -s "$WRK_DIR/$script" "$url" \
+    >"$base.txt" 2>&1 || die "$what: wrk failed: $(tail -5 "$base.txt")"
+}
+
 # workload DIR NAME LABEL SCRIPT URL THREAD_BASE [accord|peer] [key=value...]
 workload() {
   local dir=$1 name=$2 label=$3 script=$4 url=$5 tbase=$6 kind=${7:-accord}
@@ -591,18 +604,9 @@ workload() {
     locked0=$(count_locked "$dir/server.log")
   fi
   if ((WARMUP > 0)); then
-    log "  $name: warm-up, wrk -t$THREADS -c$CONNECTIONS -d${WARMUP}s -s $script $url"
-    BENCH_RESULT=$dir/wrk/$name.warmup.json BENCH_DATA=${DATA_LUA:-} BENCH_THREAD_BASE=$tbase \
-      LUA_PATH="$WRK_DIR/?.lua;;" \
-      wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WRK_DIR/$script" "$url" \
-      >"$dir/wrk/$name.warmup.txt" 2>&1 || die "$name: warm-up failed: $(tail -5 "$dir/wrk/$name.warmup.txt")"
+    drive "$dir/wrk/$name.warmup" "$WARMUP" "$script" "$url" "$tbase" "$name: warm-up"
   fi
-  log "  $name: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s $script $url"
-  rm -f "$dir/wrk/$name.json"
-  BENCH_RESULT=$dir/wrk/$name.json BENCH_DATA=${DATA_LUA:-} BENCH_THREAD_BASE=$tbase \
-    LUA_PATH="$WRK_DIR/?.lua;;" \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WRK_DIR/$script" "$url" \
-    >"$dir/wrk/$name.txt" 2>&1 || die "$name: wrk failed: $(tail -5 "$dir/wrk/$name.txt")"
+  drive "$dir/wrk/$name" "$DURATION" "$script" "$url" "$tbase" "$name" --latency
   if [[ $kind == accord ]]; then
     curl -sf "$BASE/metrics" >"$after" || die "$name: GET /metrics failed after the run"
     locked=$(($(count_locked "$dir/server.log") - locked0))
