@@ -178,11 +178,26 @@ pub async fn list_comments(
     req: HttpRequest,
     state: web::Data<AppState>,
     reference: web::Path<String>,
-    query: web::Query<CommentQuery>,
 ) -> ApiResult<HttpResponse> {
     let media = negotiate::choose(&req, &["application/json", "text/csv"])?;
     let csv = media == "text/csv";
-    let query = query.into_inner();
+    // SQLite: a page read at the database's current version is sent again as it was, unread.
+    // Its key is the whole request target, so a kept page was built from this very query,
+    // already found valid: the query is parsed (and the cursor decoded) only on a miss. The
+    // version is read only when pages are kept (it takes a lock and a statement).
+    let version = (!csv && state.caches.keeps_pages())
+        .then(|| state.db.data_version())
+        .flatten();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or(req.path(), |pq| pq.as_str());
+    if let Some(hit) = version.and_then(|v| state.caches.page(target, v)) {
+        return Ok(pagination::cached_page_response(&hit));
+    }
+    let query = web::Query::<CommentQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::InvalidQuery(e.to_string()))?
+        .into_inner();
     let limit = if csv {
         CSV_BATCH
     } else {
@@ -233,20 +248,6 @@ pub async fn list_comments(
                 format!("attachment; filename=\"{reference}-comments.csv\""),
             ))
             .streaming(csv_stream(state.db.clone(), filter, rows)));
-    }
-    // SQLite: a page read at the database's current version is sent again as it was, unread.
-    // The version is read only when pages are kept (it takes a lock and a statement).
-    let version = state
-        .caches
-        .keeps_pages()
-        .then(|| state.db.data_version())
-        .flatten();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or(req.path(), |pq| pq.as_str());
-    if let Some(hit) = version.and_then(|v| state.caches.page(target, v)) {
-        return Ok(pagination::cached_page_response(&hit));
     }
     let caches = state.caches.clone();
     let (rows, more, ctx) = state
