@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
+use crate::db::models::member::MemberRow;
 use crate::db::schema::{ballot_electorate, ballots, members, ratifications};
 use crate::domain::time::Timestamp;
 
@@ -166,16 +167,26 @@ impl BallotRow {
             .load(conn)
     }
 
-    pub fn in_electorate(conn: &mut DbConn, id: &str, member: &str) -> QueryResult<bool> {
-        let n: i64 = ballot_electorate::table
-            .filter(
+    /// The member `member` (`None` when no member has that code) and whether it is in the
+    /// electorate of ballot `id`, in one statement: a decision is cast on the single writer's
+    /// connection, where each statement is a round trip to PostgreSQL.
+    pub fn member_in_electorate(
+        conn: &mut DbConn,
+        id: &str,
+        member: &str,
+    ) -> QueryResult<Option<(MemberRow, bool)>> {
+        let in_electorate = diesel::dsl::exists(
+            ballot_electorate::table.filter(
                 ballot_electorate::ballot_id
                     .eq(id)
                     .and(ballot_electorate::member_code.eq(member)),
-            )
-            .count()
-            .get_result(conn)?;
-        Ok(n > 0)
+            ),
+        );
+        members::table
+            .find(member)
+            .select((MemberRow::as_select(), in_electorate))
+            .first(conn)
+            .optional()
     }
 }
 

@@ -11,7 +11,6 @@ use crate::auth::{Auth, Caller, Delegate};
 use crate::db::DbConn;
 use crate::db::models::ballot::{BallotRow, RatificationRow};
 use crate::db::models::event::Event;
-use crate::db::models::member::MemberRow;
 use crate::db::schema::clauses;
 use crate::domain::ballot::Decision;
 use crate::domain::canonical::{canonical_json, sha256_hex};
@@ -154,9 +153,9 @@ pub fn record_decision(
     new: NewDecision,
 ) -> ApiResult<(Ratification, bool)> {
     let ballot = find_ballot_for_update(conn, ballot_id)?;
-    let member_row = MemberRow::find(conn, member)
-        .map_err(|_| ApiError::not_found(format!("no member has the code {member}")))?;
-    if !BallotRow::in_electorate(conn, ballot_id, member)? {
+    let (member_row, in_electorate) = BallotRow::member_in_electorate(conn, ballot_id, member)?
+        .ok_or_else(|| ApiError::not_found(format!("no member has the code {member}")))?;
+    if !in_electorate {
         let why = if !member_row.voting {
             format!("{member} is an observer, without a vote")
         } else {
