@@ -443,6 +443,14 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+/// A query string that does not fit an endpoint's parameters, whether the `web::Query` extractor
+/// or a handler parsing it itself found it.
+impl From<actix_web::error::QueryPayloadError> for ApiError {
+    fn from(e: actix_web::error::QueryPayloadError) -> Self {
+        Self::InvalidQuery(e.to_string())
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]

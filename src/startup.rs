@@ -187,10 +187,7 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
         app.app_data(data.clone())
             .app_data(routes.clone())
             .app_data(metrics.clone())
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|e, _| ApiError::InvalidQuery(e.to_string()).into()),
-            )
+            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::from(e).into()))
             .app_data(
                 web::PathConfig::default()
                     .error_handler(|e, _| ApiError::InvalidPath(e.to_string()).into()),

@@ -195,9 +195,7 @@ pub async fn list_comments(
     if let Some(hit) = version.and_then(|v| state.caches.page(target, v)) {
         return Ok(pagination::cached_page_response(&hit));
     }
-    let query = web::Query::<CommentQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::InvalidQuery(e.to_string()))?
-        .into_inner();
+    let query = web::Query::<CommentQuery>::from_query(req.query_string())?.into_inner();
     let limit = if csv {
         CSV_BATCH
     } else {
