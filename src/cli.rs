@@ -133,9 +133,13 @@ fn init_tracing(settings: &Settings) {
 }
 
 fn connect(settings: &Settings) -> Result<Db, String> {
+    // No idle connection is kept: when one is taken, r2d2 opens its replacement on a thread of
+    // its own, and a command that exited meanwhile tore libpq and OpenSSL down under that thread
+    // (SIGSEGV at exit on PostgreSQL, after the command had done its work, in about 1 run in 7).
     Db::connect(
         &settings.database(),
         2,
+        0,
         Duration::from_millis(settings.pool_timeout_ms.max(5_000)),
     )
 }

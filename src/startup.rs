@@ -84,6 +84,7 @@ pub fn build_state(settings: &Settings, clock: SharedClock) -> Result<AppState, 
     let db = Db::connect(
         &settings.database(),
         settings.pool_size,
+        1,
         Duration::from_millis(settings.pool_timeout_ms),
     )?;
     let keys = KeyRing::load(

@@ -120,9 +120,11 @@ pub struct Db {
 
 impl Db {
     /// Opens the pools (creating the SQLite folder when needed) and runs pending migrations.
+    /// `min_idle` connections per pool are kept open, replaced in the background when taken.
     pub fn connect(
         target: &DatabaseTarget,
         pool_size: u32,
+        min_idle: u32,
         timeout: Duration,
     ) -> Result<Self, String> {
         if let DatabaseTarget::Sqlite(path) = target {
@@ -134,7 +136,7 @@ impl Db {
         let build = |read_only: bool, size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
-                .min_idle(Some(1))
+                .min_idle(Some(min_idle))
                 // A SQLite file cannot drop a connection, so the `SELECT 1` on every check-out
                 // only costs; a PostgreSQL connection can, and is tested.
                 .test_on_check_out(matches!(target, DatabaseTarget::Postgres(_)))
