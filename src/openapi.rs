@@ -145,7 +145,7 @@ impl Modify for SecuritySchemes {
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, paths) = App::new()
         .into_utoipa_app()
-        .configure(crate::routes::configure)
+        .configure(|cfg| crate::routes::configure(cfg))
         .split_for_parts();
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();

@@ -8,12 +8,11 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, HttpServer, http::header, web};
+use actix_web::{App, HttpResponse, HttpServer, http::header, web};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{IntGaugeVec, Opts};
-use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::keys::KeyRing;
 use crate::auth::token::TokenConfig;
@@ -138,9 +137,26 @@ impl Collector for PoolCollector {
     }
 }
 
+/// The OpenAPI document as compact JSON.
+struct OpenApiJson(web::Bytes);
+
+/// `GET /openapi.json`: the document this build serves (the same as `accord openapi`).
+async fn serve_openapi(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(mime::APPLICATION_JSON)
+        .body(doc.0.clone())
+}
+
 fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<Server, String> {
+    // The document is served as bytes written once: each worker used to keep its own copy of
+    // the whole utoipa tree (about 6 MB of the idle server's memory per worker) and serialise
+    // it again on every request.
     let spec = crate::openapi::document();
     let routes = web::Data::new(RouteTable::from_openapi(&spec));
+    let spec_json = web::Data::new(OpenApiJson(web::Bytes::from(
+        serde_json::to_vec(&spec).map_err(|e| format!("OpenAPI serialisation: {e}"))?,
+    )));
+    drop(spec);
     let metrics =
         crate::http::metrics::HttpMetrics::new("accord").map_err(|e| format!("metrics: {e}"))?;
     let gauges = IntGaugeVec::new(
@@ -181,11 +197,9 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
                 cors = cors.allowed_origin(origin);
             }
         }
-        let (app, _) = App::new()
-            .into_utoipa_app()
+        App::new()
             .configure(crate::routes::configure)
-            .split_for_parts();
-        app.app_data(data.clone())
+            .app_data(data.clone())
             .app_data(routes.clone())
             .app_data(metrics.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::from(e).into()))
@@ -197,7 +211,9 @@ fn serve(settings: &Settings, state: AppState, listener: TcpListener) -> Result<
                 web::JsonConfig::default()
                     .error_handler(|e, _| ApiError::MalformedJson(e.to_string()).into()),
             )
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/openapi.json")))
+            .app_data(spec_json.clone())
+            .route("/openapi.json", web::get().to(serve_openapi))
             .service(web::redirect("/docs", "/docs/"))
             .route("/metrics", web::get().to(crate::http::metrics::serve))
             .default_service(web::to(not_found_or_not_allowed))
