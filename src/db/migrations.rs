@@ -27,3 +27,14 @@ pub fn run(conn: &mut DbConn) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Undoes the most recent migration (its `down.sql`) and returns its version. Not used by the
+/// service; the tests use it to prove each migration's way back keeps the data.
+pub fn revert_last(conn: &mut DbConn) -> Result<String, String> {
+    let fail = |e: Box<dyn std::error::Error + Send + Sync>| format!("revert failed: {e}");
+    let version = match conn {
+        DbConn::Sqlite(c) => c.revert_last_migration(SQLITE).map_err(fail)?,
+        DbConn::Postgres(c) => c.revert_last_migration(POSTGRES).map_err(fail)?,
+    };
+    Ok(version.to_string())
+}

@@ -361,3 +361,94 @@ db_test!(
         assert_eq!(verified["ok"], true, "{verified}");
     }
 );
+
+/// The index definitions of `events`, as the database reports them.
+fn events_schema(app: &TestApp) -> String {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = Text)]
+        line: String,
+    }
+    let sql = match app.backend {
+        Backend::Sqlite => {
+            "SELECT name || ': ' || coalesce(sql, 'auto') AS line FROM sqlite_master \
+             WHERE tbl_name = 'events' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT indexname || ': ' || indexdef AS line FROM pg_indexes \
+             WHERE tablename = 'events' ORDER BY indexname"
+        }
+    };
+    let mut conn = app.app_state.db.read_pool.get().unwrap();
+    let lines: Vec<Line> = diesel::sql_query(sql).load(&mut *conn).unwrap();
+    lines
+        .into_iter()
+        .map(|l| l.line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+db_test!(
+    the_event_log_keeps_every_event_through_its_rebuild_and_back,
+    |app| {
+        for code in ["POL", "ROU", "SVK"] {
+            app.member(code, "state", true, "eastern_europe").await;
+        }
+        let before = app.events().await;
+        assert_eq!(before.len(), 4);
+        let rebuilt = events_schema(&app);
+        let indexes = |schema: &str| {
+            schema
+                .lines()
+                .filter(|l| {
+                    l.contains(": CREATE") && !l.contains("CREATE TABLE") || l.ends_with(": auto")
+                })
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            indexes(&rebuilt).iter().all(|l| !l.contains("hash")),
+            "no index on hash: {rebuilt}"
+        );
+        if app.backend == Backend::Sqlite {
+            // seq is the rowid: no separate index holds it.
+            assert!(
+                rebuilt.contains("seq           INTEGER PRIMARY KEY"),
+                "{rebuilt}"
+            );
+            assert!(!rebuilt.contains("sqlite_autoindex"), "{rebuilt}");
+        }
+
+        // Down: the table as it was, with the same events.
+        {
+            let mut conn = app.app_state.db.write_pool.get().unwrap();
+            let version = accord::db::migrations::revert_last(&mut conn).unwrap();
+            assert_eq!(version, "20261202000005");
+        }
+        let old = events_schema(&app);
+        assert!(
+            old.contains("UNIQUE") || old.contains("sqlite_autoindex_events_2"),
+            "the hash index is back: {old}"
+        );
+        assert_eq!(app.events().await, before);
+
+        // Up again: the same events, the chain intact, and appends go on from the last seq.
+        {
+            let mut conn = app.app_state.db.write_pool.get().unwrap();
+            accord::db::migrations::run(&mut conn).unwrap();
+        }
+        assert_eq!(events_schema(&app), rebuilt);
+        assert_eq!(app.events().await, before);
+        app.member("CZE", "state", true, "eastern_europe").await;
+        let after = app.events().await;
+        assert_eq!(after.len(), 5);
+        assert_eq!(after[..4], before[..]);
+        assert_eq!(after[4]["seq"], 5);
+        assert_eq!(after[4]["prev_hash"], before[3]["hash"]);
+        let verified = app.get_json("/v1/events/verify").await;
+        assert_eq!(verified["ok"], true, "{verified}");
+        assert_eq!(verified["last_verified_seq"], 5);
+    }
+);
