@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{DecodingKey, EncodingKey};
+use jsonwebtoken::DecodingKey;
 use serde_json::{Value, json};
 
 use crate::domain::canonical::sha256_hex;
@@ -20,7 +20,9 @@ const ED25519_SPKI_PREFIX: [u8; 12] = [
 
 pub struct KeyRing {
     kid: String,
-    encoding: EncodingKey,
+    /// The current private key, parsed once (jsonwebtoken's `encode` parses its PKCS#8 again
+    /// for every token, as long as the Ed25519 signature itself).
+    signer: Ed25519KeyPair,
     verifying: HashMap<String, DecodingKey>,
     jwks: Value,
 }
@@ -64,7 +66,7 @@ impl KeyRing {
             })?,
             None => load_or_generate(&data_dir.join("signing-key.pem"))?,
         };
-        let (pkcs8, public) = parse_private(&pem_text)?;
+        let (signer, public) = parse_private(&pem_text)?;
         let current = PublicKey::from_raw(&public);
         let mut verifying = HashMap::new();
         let mut jwks = vec![current.jwk()];
@@ -83,7 +85,7 @@ impl KeyRing {
         }
         Ok(Self {
             kid: current.kid,
-            encoding: EncodingKey::from_ed_der(&pkcs8),
+            signer,
             verifying,
             jwks: json!({ "keys": jwks }),
         })
@@ -93,8 +95,9 @@ impl KeyRing {
         &self.kid
     }
 
-    pub fn encoding_key(&self) -> &EncodingKey {
-        &self.encoding
+    /// The Ed25519 signature of `message` by the current key.
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.signer.sign(message).as_ref().to_vec()
     }
 
     pub fn decoding_key(&self, kid: &str) -> Option<&DecodingKey> {
@@ -154,8 +157,8 @@ fn load_or_generate(path: &Path) -> Result<String, String> {
     }
 }
 
-/// PKCS#8 DER and the raw public key of an Ed25519 private key PEM.
-fn parse_private(text: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+/// The key pair and the raw public key of an Ed25519 private key PEM.
+fn parse_private(text: &str) -> Result<(Ed25519KeyPair, Vec<u8>), String> {
     let block = pem::parse(text).map_err(|e| format!("not a PEM file: {e}"))?;
     if block.tag() != "PRIVATE KEY" {
         return Err(format!(
@@ -165,10 +168,8 @@ fn parse_private(text: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
     }
     let pair = Ed25519KeyPair::from_pkcs8(block.contents())
         .map_err(|e| format!("not an Ed25519 PKCS#8 private key: {e}"))?;
-    Ok((
-        block.contents().to_vec(),
-        pair.public_key().as_ref().to_vec(),
-    ))
+    let public = pair.public_key().as_ref().to_vec();
+    Ok((pair, public))
 }
 
 fn parse_public(text: &str) -> Result<Vec<u8>, String> {

@@ -4,6 +4,8 @@
 //! checks `iss`, `aud`, `exp`, `nbf` against the service's clock. Whether the client has been
 //! revoked is checked by the caller against the database on every request.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -59,12 +61,24 @@ impl TokenConfig {
     }
 }
 
+/// A compact JWS (RFC 7515) of `payload`, EdDSA with the current key: the same bytes
+/// `jsonwebtoken::encode` writes (Ed25519 signatures are deterministic), but signed with the key
+/// pair parsed once rather than once per token. Receipts are signed inside the writer, where that
+/// parse cost a tenth of each ratification's time.
 pub fn sign(keys: &KeyRing, typ: &str, payload: &impl Serialize) -> Result<String, String> {
     let mut header = Header::new(Algorithm::EdDSA);
     header.typ = Some(typ.to_string());
     header.kid = Some(keys.kid().to_string());
-    jsonwebtoken::encode(&header, payload, keys.encoding_key())
-        .map_err(|e| format!("signing failed: {e}"))
+    let header = serde_json::to_vec(&header).map_err(|e| format!("signing failed: {e}"))?;
+    let payload = serde_json::to_vec(payload).map_err(|e| format!("signing failed: {e}"))?;
+    let mut jws = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 90);
+    URL_SAFE_NO_PAD.encode_string(&header, &mut jws);
+    jws.push('.');
+    URL_SAFE_NO_PAD.encode_string(&payload, &mut jws);
+    let signature = keys.sign(jws.as_bytes());
+    jws.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut jws);
+    Ok(jws)
 }
 
 /// Checks a compact JWS of type `typ` signed by one of `keys` and returns its payload.
@@ -157,6 +171,24 @@ mod tests {
             ttl_seconds: 60,
         };
         (dir, keys, config)
+    }
+
+    #[test]
+    fn signing_writes_what_jsonwebtoken_encode_writes() {
+        let (dir, keys, config) = setup();
+        let claims = config.claims("cli_1", Some("BRA".into()), vec![], SystemClock.now());
+        let pem_text = std::fs::read_to_string(dir.path().join("signing-key.pem")).unwrap();
+        let der = pem::parse(pem_text).unwrap().into_contents();
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(ACCESS_TOKEN_TYP.into());
+        header.kid = Some(keys.kid().into());
+        let expected = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_ed_der(&der),
+        )
+        .unwrap();
+        assert_eq!(sign(&keys, ACCESS_TOKEN_TYP, &claims).unwrap(), expected);
     }
 
     #[test]
