@@ -278,16 +278,33 @@ impl<T> OptionalExt<T> for QueryResult<T> {
     }
 }
 
+/// Runs `$body` with the backend's own connection bound to `$c` (the same code, compiled once per
+/// backend).
+///
+/// Through `MultiConnection` every statement is rendered to SQL on every call (its wrapper builds
+/// the string even to answer whether the statement may be cached) and its binds are copied
+/// across; on the backend's own connection a statement with a static query id is found in the
+/// prepared-statement cache by its type, without building any SQL. Used for the statements on
+/// hot paths: the writer's lookups and inserts, and the pages the lists read.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgres($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
 /// A multi-row INSERT. `MultiConnection` cannot express batch inserts, so the statement is built
 /// for the backend at hand; both dialects take the same rows.
 #[macro_export]
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $rows:expr) => {{
         use diesel::RunQueryDsl as _;
-        match $conn {
-            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
-            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
+        $crate::on_backend!($conn, |c| diesel::insert_into($table)
+            .values($rows)
+            .execute(c))
     }};
 }
 

@@ -73,10 +73,10 @@ impl BallotRow {
     }
 
     pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<BallotRow> {
-        ballots::table
+        crate::on_backend!(conn, |c| ballots::table
             .find(id)
             .select(BallotRow::as_select())
-            .first(conn)
+            .first(c))
     }
 
     /// The ballot, locked until the end of the transaction on PostgreSQL (SQLite's write
@@ -182,11 +182,11 @@ impl BallotRow {
                     .and(ballot_electorate::member_code.eq(member)),
             ),
         );
-        members::table
+        crate::on_backend!(conn, |c| members::table
             .find(member)
             .select((MemberRow::as_select(), in_electorate))
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 }
 
@@ -217,7 +217,7 @@ impl RatificationRow {
         ballot: &str,
         member: &str,
     ) -> QueryResult<Option<RatificationRow>> {
-        ratifications::table
+        crate::on_backend!(conn, |c| ratifications::table
             .filter(
                 ratifications::ballot_id
                     .eq(ballot)
@@ -225,8 +225,8 @@ impl RatificationRow {
                     .and(ratifications::current),
             )
             .select(RatificationRow::as_select())
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 
     /// Every version (`history`) or only current decisions, by member then version, after a key.
@@ -263,7 +263,7 @@ impl RatificationRow {
 
     /// Stores a new version, making it the current one.
     pub fn insert_current(conn: &mut DbConn, row: &RatificationRow) -> QueryResult<()> {
-        diesel::update(
+        crate::on_backend!(conn, |c| diesel::update(
             ratifications::table.filter(
                 ratifications::ballot_id
                     .eq(&row.ballot_id)
@@ -272,10 +272,10 @@ impl RatificationRow {
             ),
         )
         .set(ratifications::current.eq(false))
-        .execute(conn)?;
-        diesel::insert_into(ratifications::table)
+        .execute(c))?;
+        crate::on_backend!(conn, |c| diesel::insert_into(ratifications::table)
             .values(row)
-            .execute(conn)
-            .map(|_| ())
+            .execute(c))
+        .map(|_| ())
     }
 }

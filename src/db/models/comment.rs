@@ -83,17 +83,17 @@ pub struct CommentFilter {
 
 impl CommentRow {
     pub fn insert(conn: &mut DbConn, row: &CommentRow) -> QueryResult<()> {
-        diesel::insert_into(comments::table)
+        crate::on_backend!(conn, |c| diesel::insert_into(comments::table)
             .values(row)
-            .execute(conn)
-            .map(|_| ())
+            .execute(c))
+        .map(|_| ())
     }
 
     pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<CommentRow> {
-        comments::table
+        crate::on_backend!(conn, |c| comments::table
             .find(id)
             .select(CommentRow::as_select())
-            .first(conn)
+            .first(c))
     }
 
     pub fn edit(
@@ -177,50 +177,55 @@ impl CommentRow {
     }
 
     pub fn list(conn: &mut DbConn, f: &CommentFilter, limit: i64) -> QueryResult<Vec<CommentRow>> {
-        let mut query = comments::table
-            .filter(comments::reference.eq(&f.reference))
-            .select(CommentRow::as_select())
-            .limit(limit)
-            .into_boxed();
-        if let Some(r) = f.revision {
-            query = query.filter(comments::revision.eq(r));
-        }
-        if let Some(c) = &f.clause {
-            query = query.filter(comments::clause_id.eq(c));
-        }
-        if let Some(t) = &f.comment_type {
-            query = query.filter(comments::comment_type.eq(t));
-        }
-        if let Some(s) = &f.status {
-            query = query.filter(comments::status.eq(s));
-        }
-        if let Some(m) = &f.member {
-            query = query.filter(comments::member_code.eq(m));
-        }
-        if let Some(since) = f.since {
-            query = query.filter(comments::created_at.ge(since));
-        }
-        match f.order {
-            CommentOrder::NewestFirst => {
-                if let Some((_, seq)) = f.after {
-                    query = query.filter(comments::created_seq.lt(seq));
-                }
-                query = query.order(comments::created_seq.desc());
+        // Boxed (its filters vary), so its SQL is built on every call: once, on the backend's own
+        // connection, instead of again for each layer of `MultiConnection`.
+        crate::on_backend!(conn, |c| {
+            let mut query = comments::table
+                .filter(comments::reference.eq(&f.reference))
+                .select(CommentRow::as_select())
+                .limit(limit)
+                .into_boxed();
+            if let Some(r) = f.revision {
+                query = query.filter(comments::revision.eq(r));
             }
-            CommentOrder::ClauseOrder => {
-                if let Some((pos, seq)) = f.after {
-                    query = query.filter(
-                        comments::clause_position
-                            .gt(pos)
-                            .or(comments::clause_position
-                                .eq(pos)
-                                .and(comments::created_seq.gt(seq))),
-                    );
-                }
-                query = query.order((comments::clause_position.asc(), comments::created_seq.asc()));
+            if let Some(c) = &f.clause {
+                query = query.filter(comments::clause_id.eq(c));
             }
-        }
-        query.load(conn)
+            if let Some(t) = &f.comment_type {
+                query = query.filter(comments::comment_type.eq(t));
+            }
+            if let Some(s) = &f.status {
+                query = query.filter(comments::status.eq(s));
+            }
+            if let Some(m) = &f.member {
+                query = query.filter(comments::member_code.eq(m));
+            }
+            if let Some(since) = f.since {
+                query = query.filter(comments::created_at.ge(since));
+            }
+            match f.order {
+                CommentOrder::NewestFirst => {
+                    if let Some((_, seq)) = f.after {
+                        query = query.filter(comments::created_seq.lt(seq));
+                    }
+                    query = query.order(comments::created_seq.desc());
+                }
+                CommentOrder::ClauseOrder => {
+                    if let Some((pos, seq)) = f.after {
+                        query = query.filter(
+                            comments::clause_position
+                                .gt(pos)
+                                .or(comments::clause_position
+                                    .eq(pos)
+                                    .and(comments::created_seq.gt(seq))),
+                        );
+                    }
+                    query =
+                        query.order((comments::clause_position.asc(), comments::created_seq.asc()));
+                }
+            }
+            query.load(c)
+        })
     }
 }
 

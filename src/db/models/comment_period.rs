@@ -65,15 +65,15 @@ impl PeriodRow {
 
     /// The period whose close is not recorded yet, if any (at most one per standard).
     pub fn unrecorded(conn: &mut DbConn, reference: &str) -> QueryResult<Option<PeriodRow>> {
-        comment_periods::table
+        crate::on_backend!(conn, |c| comment_periods::table
             .filter(
                 comment_periods::reference
                     .eq(reference)
                     .and(comment_periods::closed_at.is_null()),
             )
             .select(PeriodRow::as_select())
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 
     pub fn list(

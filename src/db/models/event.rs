@@ -167,10 +167,10 @@ impl Event {
     }
 
     fn store_head(conn: &mut DbConn, (seq, hash): &(i64, String)) -> QueryResult<()> {
-        diesel::update(chain_head::table.find(1))
+        crate::on_backend!(conn, |c| diesel::update(chain_head::table.find(1))
             .set((chain_head::seq.eq(seq), chain_head::hash.eq(hash)))
-            .execute(conn)
-            .map(|_| ())
+            .execute(c))
+        .map(|_| ())
     }
 
     pub fn list(conn: &mut DbConn, filter: &EventFilter, limit: i64) -> ApiResult<Vec<Event>> {
@@ -185,19 +185,29 @@ impl Event {
         filter: &EventFilter,
         limit: i64,
     ) -> ApiResult<Vec<EventRow>> {
-        let mut query = events::table
-            .select(EventRow::as_select())
-            .filter(events::seq.gt(filter.after))
-            .order(events::seq.asc())
-            .limit(limit)
-            .into_boxed();
-        if let Some(t) = &filter.event_type {
-            query = query.filter(events::event_type.eq(t));
-        }
-        if let Some(s) = &filter.subject {
-            query = query.filter(events::subject.eq(s));
-        }
-        Ok(query.load::<EventRow>(conn)?)
+        let rows = crate::on_backend!(conn, |c| {
+            let page = events::table
+                .select(EventRow::as_select())
+                .filter(events::seq.gt(filter.after))
+                .order(events::seq.asc())
+                .limit(limit);
+            match (&filter.event_type, &filter.subject) {
+                // The feed unfiltered (what mirrors read): a statement of a fixed shape, prepared
+                // once per connection.
+                (None, None) => page.load::<EventRow>(c),
+                (event_type, subject) => {
+                    let mut query = page.into_boxed();
+                    if let Some(t) = event_type {
+                        query = query.filter(events::event_type.eq(t));
+                    }
+                    if let Some(s) = subject {
+                        query = query.filter(events::subject.eq(s));
+                    }
+                    query.load::<EventRow>(c)
+                }
+            }
+        })?;
+        Ok(rows)
     }
 
     pub fn find(conn: &mut DbConn, seq: i64) -> QueryResult<EventRow> {

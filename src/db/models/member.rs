@@ -42,10 +42,10 @@ pub struct MemberFilter {
 
 impl MemberRow {
     pub fn find(conn: &mut DbConn, code: &str) -> QueryResult<MemberRow> {
-        members::table
+        crate::on_backend!(conn, |c| members::table
             .find(code)
             .select(MemberRow::as_select())
-            .first(conn)
+            .first(c))
     }
 
     pub fn insert(conn: &mut DbConn, row: &MemberRow) -> QueryResult<()> {

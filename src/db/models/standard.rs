@@ -79,10 +79,10 @@ pub fn like_escape(s: &str) -> String {
 
 impl StandardRow {
     pub fn find(conn: &mut DbConn, reference: &str) -> QueryResult<StandardRow> {
-        standards::table
+        crate::on_backend!(conn, |c| standards::table
             .find(reference)
             .select(StandardRow::as_select())
-            .first(conn)
+            .first(c))
     }
 
     pub fn insert(conn: &mut DbConn, row: &StandardRow) -> QueryResult<()> {

@@ -172,7 +172,7 @@ pub fn insert_comment(
     let (clause_position, clause_hash) = match &new.clause {
         None => (0, None),
         Some(id) => {
-            let found: Option<(i32, String)> = clauses::table
+            let found: Option<(i32, String)> = crate::on_backend!(conn, |c| clauses::table
                 .filter(
                     clauses::reference
                         .eq(reference)
@@ -180,8 +180,8 @@ pub fn insert_comment(
                         .and(clauses::clause_id.eq(id)),
                 )
                 .select((clauses::position, clauses::clause_hash))
-                .first(conn)
-                .optional()?;
+                .first(c)
+                .optional())?;
             let (position, hash) = found.ok_or_else(|| {
                 ApiError::invalid(
                     "clause",

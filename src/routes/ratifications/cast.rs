@@ -192,7 +192,7 @@ pub fn record_decision(
         ));
     }
     for (i, r) in new.reservations.iter().enumerate() {
-        let exists: i64 = clauses::table
+        let exists: i64 = crate::on_backend!(conn, |c| clauses::table
             .filter(
                 clauses::reference
                     .eq(&ballot.reference)
@@ -200,7 +200,7 @@ pub fn record_decision(
                     .and(clauses::clause_id.eq(&r.clause)),
             )
             .count()
-            .get_result(conn)?;
+            .get_result(c))?;
         if exists == 0 {
             return Err(ApiError::invalid(
                 format!("reservations[{i}].clause"),
