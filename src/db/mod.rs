@@ -10,6 +10,7 @@
 
 pub mod change_watch;
 pub mod checkpointer;
+pub mod memo;
 pub mod migrations;
 pub mod models;
 pub mod schema;
@@ -223,7 +224,18 @@ impl Db {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.writer.write(f).await
+        self.writer.write(f, false).await
+    }
+
+    /// `write` for a job that only adds rows (a comment, with its event) and changes none of the
+    /// rows `memo` remembers (standards, comment periods, clauses, members): the lookups it makes
+    /// through `memo` are shared with the other additive jobs of its batch.
+    pub async fn write_additive<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write(f, true).await
     }
 }
 

@@ -5,7 +5,9 @@
 //! once, and only then answers each request. A write that fails rolls back to its savepoint alone;
 //! if the commit itself fails, every write of the batch gets the error and nothing was changed.
 //! This is group commit: under load one fsync (PostgreSQL) or one WAL append (SQLite) serves many
-//! writes, and writers never contend for the connection or the database lock.
+//! writes, and writers never contend for the connection or the database lock. Within a batch,
+//! additive jobs (comments) share the lookups they make through `memo`; every other job, and the
+//! end of the batch, makes it forget them.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -13,7 +15,7 @@ use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::models::event;
-use super::{DbConn, Pool, write_transaction};
+use super::{DbConn, Pool, memo, write_transaction};
 use crate::error::{ApiError, ApiResult};
 
 /// Writes per transaction at most.
@@ -40,8 +42,10 @@ impl Writer {
         Ok(Self { jobs })
     }
 
-    /// Runs `f` in the next batch and returns its result once the batch is committed.
-    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    /// Runs `f` in the next batch and returns its result once the batch is committed. An
+    /// `additive` job shares its `memo` lookups with the batch's other additive jobs; any other
+    /// job makes the batch forget them once it has run.
+    pub async fn write<T, F>(&self, f: F, additive: bool) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
@@ -52,7 +56,15 @@ impl Writer {
             // A nested transaction is a savepoint: a failing write undoes only itself, and the
             // events it appended are forgotten with it.
             let mark = event::batch::mark();
-            let result = span.in_scope(|| conn.transaction(f));
+            let result = span.in_scope(|| {
+                if additive {
+                    memo::additive(|| conn.transaction(f))
+                } else {
+                    let result = conn.transaction(f);
+                    memo::forget();
+                    result
+                }
+            });
             if result.is_err() {
                 event::batch::restore(mark);
             }
@@ -98,6 +110,7 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
         };
         let mut deliveries: Vec<Delivery> = Vec::with_capacity(batch.len());
         event::batch::begin();
+        memo::forget();
         let committed = write_transaction(&mut conn, |c| {
             for job in batch {
                 match catch_unwind(AssertUnwindSafe(|| job(c))) {
@@ -113,6 +126,7 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
             event::batch::flush(c)
         });
         event::batch::end();
+        memo::forget();
         let failure = committed.err().map(|e| {
             tracing::warn!(error = %e, "a write batch did not commit");
             e.to_string()

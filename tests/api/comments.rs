@@ -1302,3 +1302,68 @@ db_test!(the_report_streams_past_one_batch, |app| {
     unique.dedup();
     assert_eq!(unique.len(), 1_050, "no row repeated across batches");
 });
+
+db_test!(
+    a_write_between_two_comments_of_one_batch_is_seen_by_the_second,
+    |app| {
+        use accord::db::schema::members;
+        use diesel::prelude::*;
+        use std::time::Duration;
+
+        let s = setup(&mut app).await;
+        let db = app.app_state.db.clone();
+        // Hold the writer so that the three writes below queue, in this order, for one batch: a
+        // comment (its lookups are remembered for the batch), a change to the member it looked up,
+        // and a second comment, which must see the change and not the remembered member.
+        let hold = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(|_| {
+                    std::thread::sleep(Duration::from_millis(700));
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let post = |text: &'static str| {
+            let request = app
+                .request(Method::POST, "/v1/standards/AIS-0001/comments")
+                .bearer_auth(&s.bra.token)
+                .json(&technical("2", text));
+            tokio::spawn(async move { request.send().await.unwrap() })
+        };
+        let first = post("Before the suspension.");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let suspend = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(|conn| {
+                    Ok(diesel::update(members::table.find("BRA"))
+                        .set(members::status.eq("suspended"))
+                        .execute(conn)?)
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let second = post("After the suspension.");
+        hold.await.unwrap().unwrap();
+
+        assert_eq!(suspend.await.unwrap().unwrap(), 1);
+        assert_eq!(first.await.unwrap().status(), 201);
+        let refused = problem(second.await.unwrap(), 403).await;
+        assert!(
+            refused["detail"].as_str().unwrap().contains("suspended"),
+            "{refused}"
+        );
+        let stored = app.get_json("/v1/standards/AIS-0001/comments").await;
+        let bodies: Vec<&str> = stored["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["body"].as_str().unwrap())
+            .collect();
+        assert_eq!(bodies, vec!["Before the suspension."]);
+    }
+);

@@ -6,12 +6,12 @@ use utoipa::ToSchema;
 
 use super::{Comment, ViewContext};
 use crate::auth::{Auth, Caller, Commenter};
-use crate::db::DbConn;
 use crate::db::models::comment::CommentRow;
 use crate::db::models::comment_period::PeriodRow;
 use crate::db::models::event::Event;
 use crate::db::models::member::MemberRow;
 use crate::db::schema::clauses;
+use crate::db::{DbConn, memo};
 use crate::domain::comment::{CommentType, MAX_BODY, MAX_PARAGRAPH, MAX_PROPOSED_CHANGE};
 use crate::domain::event::Actor;
 use crate::domain::time::Timestamp;
@@ -112,7 +112,11 @@ pub fn acting_member(
     if let Some(claimed) = claimed {
         caller.require_member(claimed)?;
     }
-    let member = MemberRow::find(conn, &own)?;
+    let member = memo::remember(
+        |m| &mut m.members,
+        own.clone(),
+        || MemberRow::find(conn, &own),
+    )?;
     if member.status != "active" {
         return Err(ApiError::Forbidden(format!(
             "member {own} is {} and cannot comment or vote",
@@ -132,8 +136,19 @@ pub fn insert_comment(
     reference: &str,
     new: NewComment,
 ) -> ApiResult<Comment> {
-    let standard = find_standard(conn, reference)?;
-    let period = PeriodRow::unrecorded(conn, reference)?.filter(|p| p.is_open_at(now));
+    // Remembered for the rest of the batch when the writer runs this as an additive job (see
+    // `db::memo`): a batch of comments on one standard reads these once.
+    let standard = memo::remember(
+        |m| &mut m.standards,
+        reference.to_string(),
+        || find_standard(conn, reference),
+    )?;
+    let period = memo::remember(
+        |m| &mut m.open_periods,
+        reference.to_string(),
+        || PeriodRow::unrecorded(conn, reference),
+    )?
+    .filter(|p| p.is_open_at(now));
     let Some(period) = period else {
         let last = PeriodRow::latest(conn, reference)?;
         let detail = match &last {
@@ -172,16 +187,23 @@ pub fn insert_comment(
     let (clause_position, clause_hash) = match &new.clause {
         None => (0, None),
         Some(id) => {
-            let found: Option<(i32, String)> = crate::on_backend!(conn, |c| clauses::table
-                .filter(
-                    clauses::reference
-                        .eq(reference)
-                        .and(clauses::revision.eq(period.revision))
-                        .and(clauses::clause_id.eq(id)),
-                )
-                .select((clauses::position, clauses::clause_hash))
-                .first(c)
-                .optional())?;
+            let key = (reference.to_string(), period.revision, id.clone());
+            let found: Option<(i32, String)> = memo::remember(
+                |m| &mut m.clauses,
+                key,
+                || {
+                    crate::on_backend!(conn, |c| clauses::table
+                        .filter(
+                            clauses::reference
+                                .eq(reference)
+                                .and(clauses::revision.eq(period.revision))
+                                .and(clauses::clause_id.eq(id)),
+                        )
+                        .select((clauses::position, clauses::clause_hash))
+                        .first(c)
+                        .optional())
+                },
+            )?;
             let (position, hash) = found.ok_or_else(|| {
                 ApiError::invalid(
                     "clause",
@@ -308,7 +330,7 @@ pub async fn create_comment(
     let caller = auth.caller.clone();
     let comment = state
         .db
-        .write(move |conn| {
+        .write_additive(move |conn| {
             let member = acting_member(conn, &caller, claimed.as_deref())?;
             insert_comment(
                 conn,

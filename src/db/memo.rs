@@ -1,0 +1,160 @@
+//! Lookups the writer remembers for the rest of one batch.
+//!
+//! Under load a batch holds dozens of comments on the same few standards: each looked up its
+//! standard, its open comment period, its clause and its member again, a fifth of the writer's
+//! time on W4. Inside a batch those rows can only change by a write of the same batch, so:
+//!
+//! - lookups are remembered only while a job that declared itself *additive* runs (it adds rows,
+//!   comments and their events, and changes none of the rows remembered here);
+//! - every other job, which may change anything, forgets them all once it has run;
+//! - the writer forgets them at the start and end of every batch, so nothing outlives its
+//!   transaction (nor a failed commit).
+//!
+//! On SQLite the batch's `BEGIN IMMEDIATE` excludes every other writer of the file, so what is
+//! remembered is exactly what a fresh read would return. On PostgreSQL another process may commit
+//! a change meanwhile; a job of the batch then sees the row as it was when the batch first read
+//! it, at most one batch (milliseconds) earlier, as if it had been committed that much sooner.
+//!
+//! Outside the writer (tests, seed-bench, the CLI) nothing is remembered: lookups go to the
+//! database.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::db::models::comment_period::PeriodRow;
+use crate::db::models::member::MemberRow;
+use crate::db::models::standard::StandardRow;
+
+#[derive(Default)]
+pub struct Memo {
+    active: bool,
+    pub standards: HashMap<String, StandardRow>,
+    pub open_periods: HashMap<String, Option<PeriodRow>>,
+    /// (reference, revision, clause id) → (position, clause hash), or `None`: no such clause.
+    pub clauses: HashMap<(String, i32, String), Option<(i32, String)>>,
+    pub members: HashMap<String, MemberRow>,
+}
+
+impl Memo {
+    fn clear(&mut self) {
+        self.standards.clear();
+        self.open_periods.clear();
+        self.clauses.clear();
+        self.members.clear();
+    }
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+}
+
+/// The remembered value of `key` in the map `map` picks, or `load`'s result (remembered when
+/// it is `Ok` and an additive job is running).
+pub fn remember<K, V, E>(
+    map: fn(&mut Memo) -> &mut HashMap<K, V>,
+    key: K,
+    load: impl FnOnce() -> Result<V, E>,
+) -> Result<V, E>
+where
+    K: std::hash::Hash + Eq,
+    V: Clone,
+{
+    let known = MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if !m.active {
+            return None;
+        }
+        Some(map(&mut m).get(&key).cloned())
+    });
+    match known {
+        None => load(),
+        Some(Some(value)) => Ok(value),
+        Some(None) => {
+            let value = load()?;
+            MEMO.with(|m| {
+                let mut m = m.borrow_mut();
+                if m.active {
+                    map(&mut m).insert(key, value.clone());
+                }
+            });
+            Ok(value)
+        }
+    }
+}
+
+/// Runs `f`, an additive job, with lookups remembered.
+pub(super) fn additive<T>(f: impl FnOnce() -> T) -> T {
+    MEMO.with(|m| m.borrow_mut().active = true);
+    let out = f();
+    MEMO.with(|m| m.borrow_mut().active = false);
+    out
+}
+
+/// Forgets everything remembered (after a job that may have changed anything, and at the start
+/// and end of each batch).
+pub(super) fn forget() {
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        m.active = false;
+        m.clear();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(calls: &mut u32, key: &str) -> Result<MemberRow, String> {
+        remember(
+            |m| &mut m.members,
+            key.to_string(),
+            || {
+                *calls += 1;
+                Ok(MemberRow {
+                    code: key.to_string(),
+                    name: format!("Member {key}"),
+                    kind: "member".into(),
+                    voting: true,
+                    region: "Americas".into(),
+                    status: "active".into(),
+                    version: i64::from(*calls),
+                    created_at: chrono::NaiveDateTime::default(),
+                    updated_at: chrono::NaiveDateTime::default(),
+                })
+            },
+        )
+    }
+
+    #[test]
+    fn lookups_are_remembered_only_inside_additive_jobs_until_forgotten() {
+        forget();
+        let mut calls = 0;
+        // Outside an additive job every lookup loads.
+        lookup(&mut calls, "BRA").unwrap();
+        lookup(&mut calls, "BRA").unwrap();
+        assert_eq!(calls, 2);
+        // Inside, the second lookup of the same key is remembered, another key loads.
+        additive(|| {
+            assert_eq!(lookup(&mut calls, "BRA").unwrap().version, 3);
+            assert_eq!(lookup(&mut calls, "BRA").unwrap().version, 3);
+            lookup(&mut calls, "KEN").unwrap();
+        });
+        assert_eq!(calls, 4);
+        // A later additive job of the same batch still sees it ...
+        additive(|| assert_eq!(lookup(&mut calls, "BRA").unwrap().version, 3));
+        assert_eq!(calls, 4);
+        // ... until a job that may change anything (or the batch's end) forgets it.
+        forget();
+        additive(|| assert_eq!(lookup(&mut calls, "BRA").unwrap().version, 5));
+        assert_eq!(calls, 5);
+        // A failed load is not remembered.
+        additive(|| {
+            let failed: Result<MemberRow, String> =
+                remember(|m| &mut m.members, "FRA".into(), || Err("down".into()));
+            assert!(failed.is_err());
+            lookup(&mut calls, "FRA").unwrap();
+        });
+        assert_eq!(calls, 6);
+        forget();
+    }
+}
