@@ -2,11 +2,12 @@
 //!
 //! Under load a batch holds dozens of comments on the same few standards: each looked up its
 //! standard, its open comment period, its clause and its member again, a fifth of the writer's
-//! time on W4. Inside a batch those rows can only change by a write of the same batch, so:
+//! time on W4; decisions on one ballot each read the ballot again. Inside a batch those rows can only change by a write of the same batch, so:
 //!
-//! - lookups are remembered only while a job that declared itself *additive* runs (it adds rows,
-//!   comments and their events, and changes none of the rows remembered here);
-//! - every other job, which may change anything, forgets them all once it has run;
+//! - lookups are remembered only while a job that declared itself *additive* runs (it writes only
+//!   comments, decisions and their events, and changes none of the rows remembered here);
+//! - every other job, which may change anything, forgets them all once it has run, and so does
+//!   an additive job that fails (its savepoint's rollback undoes what it read under it);
 //! - the writer forgets them at the start and end of every batch, so nothing outlives its
 //!   transaction (nor a failed commit).
 //!
@@ -21,6 +22,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use crate::db::models::ballot::BallotRow;
 use crate::db::models::comment_period::PeriodRow;
 use crate::db::models::member::MemberRow;
 use crate::db::models::standard::StandardRow;
@@ -33,6 +35,10 @@ pub struct Memo {
     /// (reference, revision, clause id) → (position, clause hash), or `None`: no such clause.
     pub clauses: HashMap<(String, i32, String), Option<(i32, String)>>,
     pub members: HashMap<String, MemberRow>,
+    /// Ballots by id (on PostgreSQL read `FOR UPDATE`: the lock is the batch transaction's from
+    /// the first read on, and a job that fails, whose savepoint rollback releases it, makes the
+    /// batch forget).
+    pub ballots: HashMap<String, BallotRow>,
 }
 
 impl Memo {
@@ -41,6 +47,7 @@ impl Memo {
         self.open_periods.clear();
         self.clauses.clear();
         self.members.clear();
+        self.ballots.clear();
     }
 }
 

@@ -227,9 +227,9 @@ impl Db {
         self.writer.write(f, false).await
     }
 
-    /// `write` for a job that only adds rows (a comment, with its event) and changes none of the
-    /// rows `memo` remembers (standards, comment periods, clauses, members): the lookups it makes
-    /// through `memo` are shared with the other additive jobs of its batch.
+    /// `write` for a job that writes only comments, decisions and their events, and changes none
+    /// of the rows `memo` remembers (standards, comment periods, clauses, members, ballots): the
+    /// lookups it makes through `memo` are shared with the other additive jobs of its batch.
     pub async fn write_additive<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,

@@ -58,7 +58,13 @@ impl Writer {
             let mark = event::batch::mark();
             let result = span.in_scope(|| {
                 if additive {
-                    memo::additive(|| conn.transaction(f))
+                    let result = memo::additive(|| conn.transaction(f));
+                    if result.is_err() {
+                        // Rolled back to its savepoint: so are its reads (and, on PostgreSQL,
+                        // the row locks it took), which the next job must not take as given.
+                        memo::forget();
+                    }
+                    result
                 } else {
                     let result = conn.transaction(f);
                     memo::forget();

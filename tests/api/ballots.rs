@@ -1046,3 +1046,75 @@ db_test!(
         assert_eq!(app.get_json("/v1/events/verify").await["ok"], true);
     }
 );
+
+db_test!(
+    a_ballot_closed_between_two_decisions_of_one_batch_takes_no_more,
+    |app| {
+        use accord::db::schema::ballots;
+        use diesel::prelude::*;
+        use std::time::Duration;
+
+        drafted(&mut app, "AIS-0001").await;
+        let voters = voters(&mut app, 2).await;
+        let ballot = open_ballot(&mut app, "AIS-0001", 3600, None).await;
+        let id = ballot["id"].as_str().unwrap().to_string();
+        let db = app.app_state.db.clone();
+        // Hold the writer so that a decision (its ballot lookup is remembered for the batch), the
+        // ballot's close and a second decision queue, in this order, for one batch.
+        let hold = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(|_| {
+                    std::thread::sleep(Duration::from_millis(700));
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let put = |(member, who): &(String, crate::helpers::Cred)| {
+            let request = app
+                .request(
+                    Method::PUT,
+                    &format!("/v1/ballots/{id}/ratifications/{member}"),
+                )
+                .bearer_auth(&who.token)
+                .json(&decision(&ballot, "ratify"));
+            tokio::spawn(async move { request.send().await.unwrap() })
+        };
+        let first = put(&voters[0]);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let close = {
+            let (db, id) = (db.clone(), id.clone());
+            let at = app.app_state.now().naive();
+            tokio::spawn(async move {
+                db.write(move |conn| {
+                    Ok(diesel::update(ballots::table.find(id))
+                        .set(ballots::closed_at.eq(Some(at)))
+                        .execute(conn)?)
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let second = put(&voters[1]);
+        hold.await.unwrap().unwrap();
+
+        assert_eq!(close.await.unwrap().unwrap(), 1);
+        assert_eq!(first.await.unwrap().status(), 201);
+        assert_eq!(
+            problem(second.await.unwrap(), 409).await["code"],
+            "ballot_closed"
+        );
+        let current = app
+            .get_json(&format!("/v1/ballots/{id}/ratifications"))
+            .await;
+        let members: Vec<&str> = current["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["member"].as_str().unwrap())
+            .collect();
+        assert_eq!(members, vec![voters[0].0.as_str()]);
+    }
+);

@@ -8,10 +8,10 @@ use super::{EventRef, RECEIPT_TYP, Ratification, ReceiptClaims, Reservation};
 use crate::auth::keys::KeyRing;
 use crate::auth::token::sign;
 use crate::auth::{Auth, Caller, Delegate};
-use crate::db::DbConn;
 use crate::db::models::ballot::{BallotRow, RatificationRow};
 use crate::db::models::event::Event;
 use crate::db::schema::clauses;
+use crate::db::{DbConn, memo};
 use crate::domain::ballot::Decision;
 use crate::domain::canonical::{canonical_json, sha256_hex};
 use crate::domain::standard::valid_clause_id;
@@ -152,7 +152,12 @@ pub fn record_decision(
     member: &str,
     new: NewDecision,
 ) -> ApiResult<(Ratification, bool)> {
-    let ballot = find_ballot_for_update(conn, ballot_id)?;
+    // Remembered for the batch when the writer runs this as an additive job (see `db::memo`).
+    let ballot = memo::remember(
+        |m| &mut m.ballots,
+        ballot_id.to_string(),
+        || find_ballot_for_update(conn, ballot_id),
+    )?;
     let (member_row, in_electorate) = BallotRow::member_in_electorate(conn, ballot_id, member)?
         .ok_or_else(|| ApiError::not_found(format!("no member has the code {member}")))?;
     if !in_electorate {
@@ -332,7 +337,7 @@ pub async fn cast_decision(
     let issuer = state.tokens.issuer.clone();
     let (ratification, created) = state
         .db
-        .write(move |conn| {
+        .write_additive(move |conn| {
             record_decision(conn, &keys, &issuer, &caller, now, &ballot_id, &member, new)
         })
         .await?;
