@@ -2,7 +2,8 @@
 //!
 //! Under load a batch holds dozens of comments on the same few standards: each looked up its
 //! standard, its open comment period, its clause and its member again, a fifth of the writer's
-//! time on W4; decisions on one ballot each read the ballot again. Inside a batch those rows can only change by a write of the same batch, so:
+//! time on W4; decisions on one ballot each read the ballot again. Inside a batch those rows can
+//! only change by a write of the same batch, so:
 //!
 //! - lookups are remembered only while a job that declared itself *additive* runs (it writes only
 //!   comments, decisions and their events, and changes none of the rows remembered here);

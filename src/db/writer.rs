@@ -6,8 +6,8 @@
 //! if the commit itself fails, every write of the batch gets the error and nothing was changed.
 //! This is group commit: under load one fsync (PostgreSQL) or one WAL append (SQLite) serves many
 //! writes, and writers never contend for the connection or the database lock. Within a batch,
-//! additive jobs (comments) share the lookups they make through `memo`; every other job, and the
-//! end of the batch, makes it forget them.
+//! additive jobs (comments, decisions) share the lookups they make through `memo`; every other
+//! job, a failed additive one, and the end of the batch make it forget them.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -58,19 +58,17 @@ impl Writer {
             let mark = event::batch::mark();
             let result = span.in_scope(|| {
                 if additive {
-                    let result = memo::additive(|| conn.transaction(f));
-                    if result.is_err() {
-                        // Rolled back to its savepoint: so are its reads (and, on PostgreSQL,
-                        // the row locks it took), which the next job must not take as given.
-                        memo::forget();
-                    }
-                    result
+                    memo::additive(|| conn.transaction(f))
                 } else {
-                    let result = conn.transaction(f);
-                    memo::forget();
-                    result
+                    conn.transaction(f)
                 }
             });
+            // A job that may have changed anything makes the batch forget; so does an additive
+            // one that failed: rolled back to its savepoint, so are its reads (and, on
+            // PostgreSQL, the row locks it took), which the next job must not take as given.
+            if !additive || result.is_err() {
+                memo::forget();
+            }
             if result.is_err() {
                 event::batch::restore(mark);
             }

@@ -1061,17 +1061,7 @@ db_test!(
         let db = app.app_state.db.clone();
         // Hold the writer so that a decision (its ballot lookup is remembered for the batch), the
         // ballot's close and a second decision queue, in this order, for one batch.
-        let hold = {
-            let db = db.clone();
-            tokio::spawn(async move {
-                db.write(|_| {
-                    std::thread::sleep(Duration::from_millis(700));
-                    Ok(())
-                })
-                .await
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let hold = app.hold_writer(700).await;
         let put = |(member, who): &(String, crate::helpers::Cred)| {
             let request = app
                 .request(

@@ -1315,17 +1315,7 @@ db_test!(
         // Hold the writer so that the three writes below queue, in this order, for one batch: a
         // comment (its lookups are remembered for the batch), a change to the member it looked up,
         // and a second comment, which must see the change and not the remembered member.
-        let hold = {
-            let db = db.clone();
-            tokio::spawn(async move {
-                db.write(|_| {
-                    std::thread::sleep(Duration::from_millis(700));
-                    Ok(())
-                })
-                .await
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let hold = app.hold_writer(700).await;
         let post = |text: &'static str| {
             let request = app
                 .request(Method::POST, "/v1/standards/AIS-0001/comments")

@@ -277,7 +277,6 @@ db_test!(
         use accord::db::models::event::Event;
         use accord::domain::event::Actor;
         use accord::error::ApiError;
-        use std::time::Duration;
 
         let db = app.app_state.db.clone();
         let now = app.app_state.now();
@@ -286,17 +285,7 @@ db_test!(
             member: None,
         };
         // Hold the writer thread so that every write below is queued and runs in the next batch.
-        let hold = {
-            let db = db.clone();
-            tokio::spawn(async move {
-                db.write(|_| {
-                    std::thread::sleep(Duration::from_millis(400));
-                    Ok(())
-                })
-                .await
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let hold = app.hold_writer(400).await;
         // Write i appends `test:i`; i % 3 == 1 then fails; i % 3 == 2 appends a second event.
         let writes = (0..30).map(|i| {
             let (db, actor) = (db.clone(), actor.clone());

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use accord::config::Settings;
 use accord::domain::event::Actor;
 use accord::domain::time::{Clock, OffsetClock};
+use accord::error::ApiResult;
 use accord::routes::clients::create::{CreateClient, insert_client};
 use accord::startup::Application;
 use diesel::connection::SimpleConnection;
@@ -414,6 +415,22 @@ impl TestApp {
 
     pub async fn last_event(&self) -> Value {
         self.events().await.pop().expect("an event")
+    }
+
+    /// Holds the writer thread for `millis` ms (a job that sleeps), once it has started: every
+    /// write sent meanwhile queues, in the order sent, for the batch that follows. Await the
+    /// handle to know the hold is over.
+    pub async fn hold_writer(&self, millis: u64) -> tokio::task::JoinHandle<ApiResult<()>> {
+        let db = self.app_state.db.clone();
+        let hold = tokio::spawn(async move {
+            db.write(move |_| {
+                std::thread::sleep(std::time::Duration::from_millis(millis));
+                Ok(())
+            })
+            .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        hold
     }
 }
 
