@@ -186,5 +186,6 @@ diesel::joinable!(revisions -> standards (reference));
 diesel::allow_tables_to_appear_in_same_query!(
     members, clients, events, chain_head, standards, revisions, clauses
 );
-// A ballot's electorate is read together with the member (casting a decision).
-diesel::allow_tables_to_appear_in_same_query!(members, ballot_electorate);
+// A ballot's electorate and the member's current decision are read together with the member
+// (casting a decision).
+diesel::allow_tables_to_appear_in_same_query!(members, ballot_electorate, ratifications);

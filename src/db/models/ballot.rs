@@ -167,14 +167,10 @@ impl BallotRow {
             .load(conn)
     }
 
-    /// The member `member` (`None` when no member has that code) and whether it is in the
-    /// electorate of ballot `id`, in one statement: a decision is cast on the single writer's
-    /// connection, where each statement is a round trip to PostgreSQL.
-    pub fn member_in_electorate(
-        conn: &mut DbConn,
-        id: &str,
-        member: &str,
-    ) -> QueryResult<Option<(MemberRow, bool)>> {
+    /// The member `member` (`None` when no member has that code), whether it is in the electorate
+    /// of ballot `id`, and its current decision there, in one statement: a decision is cast on
+    /// the single writer's connection, where each statement is a round trip to PostgreSQL.
+    pub fn voter(conn: &mut DbConn, id: &str, member: &str) -> QueryResult<Option<Voter>> {
         let in_electorate = diesel::dsl::exists(
             ballot_electorate::table.filter(
                 ballot_electorate::ballot_id
@@ -182,12 +178,36 @@ impl BallotRow {
                     .and(ballot_electorate::member_code.eq(member)),
             ),
         );
-        crate::on_backend!(conn, |c| members::table
-            .find(member)
-            .select((MemberRow::as_select(), in_electorate))
-            .first(c)
-            .optional())
+        let found: Option<(MemberRow, bool, Option<RatificationRow>)> =
+            crate::on_backend!(conn, |c| members::table
+                .left_join(
+                    ratifications::table.on(ratifications::member_code
+                        .eq(members::code)
+                        .and(ratifications::ballot_id.eq(id))
+                        .and(ratifications::current)),
+                )
+                .filter(members::code.eq(member))
+                .select((
+                    MemberRow::as_select(),
+                    in_electorate,
+                    Option::<RatificationRow>::as_select(),
+                ))
+                .first(c)
+                .optional())?;
+        Ok(found.map(|(member, in_electorate, current)| Voter {
+            member,
+            in_electorate,
+            current,
+        }))
     }
+}
+
+/// A member as a ballot sees it: see [`BallotRow::voter`].
+#[derive(Debug)]
+pub struct Voter {
+    pub member: MemberRow,
+    pub in_electorate: bool,
+    pub current: Option<RatificationRow>,
 }
 
 /// The voting members in good standing right now: a new ballot's electorate.
@@ -261,21 +281,74 @@ impl RatificationRow {
         query.load(conn)
     }
 
-    /// Stores a new version, making it the current one.
-    pub fn insert_current(conn: &mut DbConn, row: &RatificationRow) -> QueryResult<()> {
-        crate::on_backend!(conn, |c| diesel::update(
-            ratifications::table.filter(
-                ratifications::ballot_id
-                    .eq(&row.ballot_id)
-                    .and(ratifications::member_code.eq(&row.member_code))
-                    .and(ratifications::current),
-            ),
-        )
-        .set(ratifications::current.eq(false))
-        .execute(c))?;
-        crate::on_backend!(conn, |c| diesel::insert_into(ratifications::table)
-            .values(row)
-            .execute(c))
-        .map(|_| ())
+    /// Stores a new version, making it the current one in place of version `replaces` (the
+    /// current one read under the ballot's lock, if any). On PostgreSQL this is one statement,
+    /// one round trip: the update runs in a `WITH` clause whose count the insert waits for, so
+    /// the old row has left the one-current-decision index before the new one enters it.
+    pub fn insert_current(
+        conn: &mut DbConn,
+        row: &RatificationRow,
+        replaces: Option<i32>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
+        match (conn, replaces) {
+            (DbConn::Postgres(pg), Some(old)) => {
+                let n = diesel::sql_query(
+                    "WITH old AS (UPDATE ratifications SET current = false \
+                       WHERE ballot_id = $1 AND member_code = $2 AND version = $15 AND current \
+                       RETURNING 1) \
+                     INSERT INTO ratifications (ballot_id, member_code, version, current, decision, \
+                       reservations, reservations_hash, reasons, statement, cast_by, cast_at, \
+                       event_seq, event_hash, receipt) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
+                     FROM (SELECT count(*) AS replaced FROM old) AS o WHERE o.replaced = 1",
+                )
+                .bind::<Text, _>(&row.ballot_id)
+                .bind::<Text, _>(&row.member_code)
+                .bind::<Integer, _>(row.version)
+                .bind::<Bool, _>(row.current)
+                .bind::<Text, _>(&row.decision)
+                .bind::<Text, _>(&row.reservations)
+                .bind::<Text, _>(&row.reservations_hash)
+                .bind::<Nullable<Text>, _>(&row.reasons)
+                .bind::<Nullable<Text>, _>(&row.statement)
+                .bind::<Text, _>(&row.cast_by)
+                .bind::<Timestamp, _>(row.cast_at)
+                .bind::<BigInt, _>(row.event_seq)
+                .bind::<Text, _>(&row.event_hash)
+                .bind::<Text, _>(&row.receipt)
+                .bind::<Integer, _>(old)
+                .execute(pg)?;
+                replaced(n, old)
+            }
+            (conn, replaces) => {
+                if let Some(old) = replaces {
+                    let n = crate::on_backend!(&mut *conn, |c| diesel::update(
+                        ratifications::table
+                            .find((&row.ballot_id, &row.member_code, old))
+                            .filter(ratifications::current),
+                    )
+                    .set(ratifications::current.eq(false))
+                    .execute(c))?;
+                    replaced(n, old)?;
+                }
+                crate::on_backend!(conn, |c| diesel::insert_into(ratifications::table)
+                    .values(row)
+                    .execute(c))
+                .map(|_| ())
+            }
+        }
+    }
+}
+
+/// Version `old` was read as current under the ballot's lock, so finding it not current is a bug,
+/// not a race: the job fails (and its savepoint is undone) rather than store a second current row.
+fn replaced(n: usize, old: i32) -> QueryResult<()> {
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(diesel::result::Error::QueryBuilderError(
+            format!("version {old} of the decision is no longer current").into(),
+        ))
     }
 }

@@ -8,7 +8,7 @@ use super::{EventRef, RECEIPT_TYP, Ratification, ReceiptClaims, Reservation};
 use crate::auth::keys::KeyRing;
 use crate::auth::token::sign;
 use crate::auth::{Auth, Caller, Delegate};
-use crate::db::models::ballot::{BallotRow, RatificationRow};
+use crate::db::models::ballot::{BallotRow, RatificationRow, Voter};
 use crate::db::models::event::Event;
 use crate::db::schema::clauses;
 use crate::db::{DbConn, memo};
@@ -158,7 +158,11 @@ pub fn record_decision(
         ballot_id.to_string(),
         || find_ballot_for_update(conn, ballot_id),
     )?;
-    let (member_row, in_electorate) = BallotRow::member_in_electorate(conn, ballot_id, member)?
+    let Voter {
+        member: member_row,
+        in_electorate,
+        current,
+    } = BallotRow::voter(conn, ballot_id, member)?
         .ok_or_else(|| ApiError::not_found(format!("no member has the code {member}")))?;
     if !in_electorate {
         let why = if !member_row.voting {
@@ -219,7 +223,6 @@ pub fn record_decision(
     }
     let reservations_json = canonical_json(&new.reservations);
     let reservations_hash = sha256_hex(&reservations_json);
-    let current = RatificationRow::current_of(conn, ballot_id, member)?;
     if let Some(c) = &current {
         let same = c.decision == new.decision.as_str()
             && c.reservations == reservations_json
@@ -284,7 +287,7 @@ pub fn record_decision(
         event_hash: event.hash,
         receipt,
     };
-    RatificationRow::insert_current(conn, &row)?;
+    RatificationRow::insert_current(conn, &row, current.map(|c| c.version))?;
     Ok((Ratification::from(row), true))
 }
 
