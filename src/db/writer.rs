@@ -11,7 +11,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use diesel::Connection;
+use diesel::connection::SimpleConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::models::event;
@@ -53,14 +53,14 @@ impl Writer {
         let (tx, rx) = oneshot::channel::<ApiResult<T>>();
         let span = tracing::Span::current();
         let job: Job = Box::new(move |conn| {
-            // A nested transaction is a savepoint: a failing write undoes only itself, and the
-            // events it appended are forgotten with it.
+            // In a savepoint: a failing write undoes only itself, and the events it appended are
+            // forgotten with it.
             let mark = event::batch::mark();
             let result = span.in_scope(|| {
                 if additive {
-                    memo::additive(|| conn.transaction(f))
+                    memo::additive(|| in_savepoint(conn, f))
                 } else {
-                    conn.transaction(f)
+                    in_savepoint(conn, f)
                 }
             });
             // A job that may have changed anything makes the batch forget; so does an additive
@@ -93,6 +93,24 @@ impl Writer {
             retry_after: 1,
         })?
     }
+}
+
+/// The savepoint every job of a batch runs in.
+const SAVEPOINT: &str = "SAVEPOINT accord_job";
+const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT accord_job";
+
+/// Runs `f` in a savepoint of the batch's transaction. A failure rolls back to it, undoing that
+/// job alone. A success does not release it: the next job's savepoint nests inside and the commit
+/// ends them all, which is the same outcome for one statement less per write: on PostgreSQL a
+/// round trip, where a decision or a comment takes only two or three in all. (A rollback to a
+/// name undoes to its latest savepoint, so the nesting never reaches back to an earlier job.)
+fn in_savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> ApiResult<T>) -> ApiResult<T> {
+    conn.batch_execute(SAVEPOINT)?;
+    let result = f(conn);
+    if result.is_err() {
+        conn.batch_execute(ROLLBACK_TO_SAVEPOINT)?;
+    }
+    result
 }
 
 fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {

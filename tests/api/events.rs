@@ -443,3 +443,53 @@ db_test!(
         assert_eq!(verified["last_verified_seq"], 5);
     }
 );
+
+// Every write of a batch runs in a savepoint of the batch's transaction, and a success does not
+// release it (the next write's nests inside). A write that fails, whether it returned an error
+// after changing a row or the database rejected one of its statements, must undo its own change
+// alone: the writes before and after it in the same batch keep theirs.
+db_test!(
+    a_write_that_fails_after_changing_a_row_undoes_that_change_alone,
+    |app| {
+        use accord::db::schema::members;
+        use accord::error::ApiError;
+        use diesel::prelude::*;
+
+        app.member("POL", "state", true, "eastern_europe").await;
+        let db = app.app_state.db.clone();
+        let hold = app.hold_writer(400).await;
+        // Write i appends "i," to the member's name; then i % 3 == 1 returns an error, i % 3 == 2
+        // runs a statement the database rejects, and i % 3 == 0 succeeds.
+        let writes = (0..12).map(|i| {
+            let db = db.clone();
+            async move {
+                db.write(move |conn| {
+                    diesel::update(members::table.find("POL"))
+                        .set(members::name.eq(members::name.concat(format!("{i},"))))
+                        .execute(conn)?;
+                    match i % 3 {
+                        1 => Err(ApiError::NotFound(format!("write {i} fails on purpose"))),
+                        2 => {
+                            conn.batch_execute("SELECT no_such_column FROM members")?;
+                            Ok(())
+                        }
+                        _ => Ok(()),
+                    }
+                })
+                .await
+            }
+        });
+        let results = futures_util::future::join_all(writes).await;
+        hold.await.unwrap().unwrap();
+
+        for (i, result) in results.iter().enumerate() {
+            match (i % 3, result) {
+                (0, Ok(())) | (1, Err(ApiError::NotFound(_))) | (2, Err(ApiError::Internal(_))) => {
+                }
+                (_, other) => panic!("write {i} ended with {other:?}"),
+            }
+        }
+        let member = app.get_json("/v1/members/POL").await;
+        assert_eq!(member["name"], "Member POL0,3,6,9,");
+    }
+);
