@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::comments::{clauses_v1, open_period};
-use crate::helpers::{Cred, PUBLIC_URL, TestApp, field_errors, header, problem};
+use crate::helpers::{Cred, PUBLIC_URL, TestApp, field_errors, header, problem, strings};
 use crate::revisions::add_revision;
 use crate::standards::{create_standard, standard_body};
 
@@ -1099,12 +1099,7 @@ db_test!(
         let current = app
             .get_json(&format!("/v1/ballots/{id}/ratifications"))
             .await;
-        let members: Vec<&str> = current["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["member"].as_str().unwrap())
-            .collect();
+        let members: Vec<&str> = strings(&current["items"], "member");
         assert_eq!(members, vec![voters[0].0.as_str()]);
     }
 );

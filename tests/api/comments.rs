@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Cred, TestApp, field_errors, header, problem};
+use crate::helpers::{Cred, TestApp, field_errors, header, problem, strings};
 use crate::revisions::add_revision;
 use crate::standards::{create_standard, standard_body};
 
@@ -1348,12 +1348,7 @@ db_test!(
             "{refused}"
         );
         let stored = app.get_json("/v1/standards/AIS-0001/comments").await;
-        let bodies: Vec<&str> = stored["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["body"].as_str().unwrap())
-            .collect();
+        let bodies: Vec<&str> = strings(&stored["items"], "body");
         assert_eq!(bodies, vec!["Before the suspension."]);
     }
 );

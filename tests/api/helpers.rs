@@ -434,6 +434,16 @@ impl TestApp {
     }
 }
 
+/// The string `field` of each object in the JSON array `list`, in order (panics when `list` is
+/// not an array or an item lacks the field: the test's expectation fails).
+pub fn strings<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .map(|item| item[field].as_str().expect("a string field"))
+        .collect()
+}
+
 /// The problem body of a response, after checking its status and media type.
 pub async fn problem(response: Response, status: u16) -> Value {
     assert_eq!(

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PUBLIC_URL, field_errors, header, problem};
+use crate::helpers::{PUBLIC_URL, field_errors, header, problem, strings};
 
 db_test!(a_registered_member_is_served_with_an_etag, |app| {
     let admin = app.admin_token().await;
@@ -182,12 +182,7 @@ db_test!(members_are_filtered_and_paged_without_loss, |app| {
     assert_eq!(seen, states.to_vec());
 
     let voting: Value = app.get_json("/v1/members?voting=false&region=africa").await;
-    let codes: Vec<&str> = voting["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = strings(&voting["items"], "code");
     assert_eq!(codes, vec!["ARG", "GHA"]);
     let orgs = app.get_json("/v1/members?kind=organisation").await;
     assert_eq!(orgs["items"].as_array().unwrap().len(), 1);

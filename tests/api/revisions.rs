@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{TestApp, field_errors, header, problem};
+use crate::helpers::{TestApp, field_errors, header, problem, strings};
 use crate::standards::{create_standard, standard_body};
 
 fn clause(id: &str, heading: &str, text: &str) -> Value {
@@ -460,23 +460,13 @@ db_test!(a_diff_across_three_revisions_names_every_change, |app| {
         d["removed"],
         json!([{"id": "4", "position": 4, "heading": "Records"}])
     );
-    let moved: Vec<&str> = d["moved"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap())
-        .collect();
+    let moved: Vec<&str> = strings(&d["moved"], "id");
     assert_eq!(
         moved.len(),
         1,
         "1,2,3 became 1,3,2: one clause moved ({moved:?})"
     );
-    let changed: Vec<&str> = d["changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let changed: Vec<&str> = strings(&d["changed"], "id");
     assert_eq!(
         changed,
         ["1", "3", "2"],
