@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, ResponseError, web};
 use crate::error::ApiError;
 use crate::http::body::body_limit;
 use crate::http::fallback::{self, RouteTable};
+use crate::http::slices;
 
 const KNOWN_METHODS: [Method; 6] = [
     Method::GET,
@@ -67,7 +68,7 @@ pub async fn middleware(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/problem+json"));
     if res.status().as_u16() < 400 || is_problem {
-        return Ok(res.map_into_boxed_body());
+        return Ok(res.map_body(|_, body| slices::sliced(body.boxed())));
     }
     let status = res.status();
     let (req, response) = res.into_parts();

@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by every endpoint: body extraction with problem errors, ETags,
-//! pagination, request ids, metrics, and the answers for unknown routes and methods.
+//! pagination, request ids, metrics, large bodies sent in slices, and the answers for unknown
+//! routes and methods.
 
 pub mod body;
 pub mod etag;
@@ -9,3 +10,4 @@ pub mod metrics;
 pub mod negotiate;
 pub mod pagination;
 pub mod request_id;
+pub mod slices;

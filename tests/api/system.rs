@@ -152,6 +152,47 @@ db_test!(the_served_spec_is_the_committed_spec, |app| {
     assert_eq!(served["openapi"], "3.1.0");
 });
 
+db_test!(
+    a_large_body_arrives_whole_with_its_announced_length,
+    |app| {
+        // The spec is far larger than the 16 kB slices large bodies are sent in (`http::slices`).
+        let response = app.get("/openapi.json").await;
+        assert_eq!(response.status(), 200);
+        let announced: usize = response.headers()[reqwest::header::CONTENT_LENGTH]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            response
+                .headers()
+                .get(reqwest::header::TRANSFER_ENCODING)
+                .is_none()
+        );
+        let body = response.bytes().await.unwrap();
+        assert!(
+            body.len() > 4 * accord::http::slices::SLICE,
+            "{}",
+            body.len()
+        );
+        assert_eq!(body.len(), announced);
+        let served: Value = serde_json::from_slice(&body).unwrap();
+        let printed: Value = serde_json::from_str(&accord::openapi::document_json()).unwrap();
+        assert_eq!(served, printed);
+
+        let head = app
+            .request(Method::HEAD, "/openapi.json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            head.headers()[reqwest::header::CONTENT_LENGTH],
+            announced.to_string().as_str()
+        );
+        assert!(head.bytes().await.unwrap().is_empty());
+    }
+);
+
 db_test!(swagger_ui_is_served_without_leaving_the_machine, |app| {
     let redirect = app.get("/docs").await;
     assert!(redirect.status().is_redirection());
