@@ -283,42 +283,15 @@ impl RatificationRow {
 
     /// Stores a new version, making it the current one in place of version `replaces` (the
     /// current one read under the ballot's lock, if any). On PostgreSQL this is one statement,
-    /// one round trip: the update runs in a `WITH` clause whose count the insert waits for, so
-    /// the old row has left the one-current-decision index before the new one enters it.
+    /// one round trip, prepared once per connection ([`ReplaceCurrent`]).
     pub fn insert_current(
         conn: &mut DbConn,
         row: &RatificationRow,
         replaces: Option<i32>,
     ) -> QueryResult<()> {
-        use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
         match (conn, replaces) {
             (DbConn::Postgres(pg), Some(old)) => {
-                let n = diesel::sql_query(
-                    "WITH old AS (UPDATE ratifications SET current = false \
-                       WHERE ballot_id = $1 AND member_code = $2 AND version = $15 AND current \
-                       RETURNING 1) \
-                     INSERT INTO ratifications (ballot_id, member_code, version, current, decision, \
-                       reservations, reservations_hash, reasons, statement, cast_by, cast_at, \
-                       event_seq, event_hash, receipt) \
-                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
-                     FROM (SELECT count(*) AS replaced FROM old) AS o WHERE o.replaced = 1",
-                )
-                .bind::<Text, _>(&row.ballot_id)
-                .bind::<Text, _>(&row.member_code)
-                .bind::<Integer, _>(row.version)
-                .bind::<Bool, _>(row.current)
-                .bind::<Text, _>(&row.decision)
-                .bind::<Text, _>(&row.reservations)
-                .bind::<Text, _>(&row.reservations_hash)
-                .bind::<Nullable<Text>, _>(&row.reasons)
-                .bind::<Nullable<Text>, _>(&row.statement)
-                .bind::<Text, _>(&row.cast_by)
-                .bind::<Timestamp, _>(row.cast_at)
-                .bind::<BigInt, _>(row.event_seq)
-                .bind::<Text, _>(&row.event_hash)
-                .bind::<Text, _>(&row.receipt)
-                .bind::<Integer, _>(old)
-                .execute(pg)?;
+                let n = ReplaceCurrent { row, old }.execute(pg)?;
                 replaced(n, old)
             }
             (conn, replaces) => {
@@ -340,6 +313,74 @@ impl RatificationRow {
         }
     }
 }
+
+/// On PostgreSQL, version `old` stops being current and `row` is inserted in its place, in one
+/// statement: the update runs in a `WITH` clause and the insert takes its one row from it, so the
+/// old row has left the one-current-decision index before the new one enters it, and nothing is
+/// inserted unless `old` was current (the count is then 0).
+///
+/// It is a query type of its own rather than `sql_query` text because diesel never keeps a
+/// `sql_query` prepared: PostgreSQL parsed and planned it on every decision, more than half of
+/// the statement's time on the writer's connection (W5, step 17 of benches/history.md). A type
+/// with a static query id is prepared once per connection and then only bound and run.
+struct ReplaceCurrent<'a> {
+    row: &'a RatificationRow,
+    old: i32,
+}
+
+impl diesel::query_builder::QueryId for ReplaceCurrent<'_> {
+    type QueryId = ReplaceCurrent<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ReplaceCurrent<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
+        let row = self.row;
+        out.push_sql("WITH old AS (UPDATE ratifications SET current = false WHERE ballot_id = ");
+        out.push_bind_param::<Text, _>(&row.ballot_id)?;
+        out.push_sql(" AND member_code = ");
+        out.push_bind_param::<Text, _>(&row.member_code)?;
+        out.push_sql(" AND version = ");
+        out.push_bind_param::<Integer, _>(&self.old)?;
+        out.push_sql(
+            " AND current RETURNING ballot_id, member_code) \
+             INSERT INTO ratifications (ballot_id, member_code, version, current, decision, \
+             reservations, reservations_hash, reasons, statement, cast_by, cast_at, event_seq, \
+             event_hash, receipt) SELECT old.ballot_id, old.member_code, ",
+        );
+        out.push_bind_param::<Integer, _>(&row.version)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&row.current)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.decision)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.reservations)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.reservations_hash)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.reasons)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.statement)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.cast_by)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamp, _>(&row.cast_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&row.event_seq)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.event_hash)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.receipt)?;
+        out.push_sql(" FROM old");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<diesel::PgConnection> for ReplaceCurrent<'_> {}
 
 /// Version `old` was read as current under the ballot's lock, so finding it not current is a bug,
 /// not a race: the job fails (and its savepoint is undone) rather than store a second current row.
