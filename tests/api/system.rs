@@ -294,7 +294,8 @@ async fn secrets_never_reach_the_log(backend: Backend) {
             .env("ACCORD_DATA_DIR", &data)
             .env("ACCORD_BIND", format!("127.0.0.1:{port}"))
             .env("ACCORD_LOG", "trace")
-            .env("ACCORD_LOG_FORMAT", "json");
+            .env("ACCORD_LOG_FORMAT", "json")
+            .env_remove("MIMALLOC_PURGE_DELAY");
     };
     let mut create = Command::new(env!("CARGO_BIN_EXE_accord"));
     env(&mut create);
@@ -340,6 +341,11 @@ async fn secrets_never_reach_the_log(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(ready, "server did not start");
+    assert_eq!(
+        purge_delay_of(child.id()).as_deref(),
+        Some("0"),
+        "the server gives freed memory back at once unless told otherwise"
+    );
     let token: Value = http
         .post(format!("{base}/v1/auth/token"))
         .basic_auth(&id, Some(&secret))
@@ -391,6 +397,70 @@ async fn secrets_never_reach_the_log(backend: Backend) {
         );
     }
     assert!(!log.contains("$argon2"), "a secret hash reached the log");
+}
+
+/// The allocator setting in the environment the process `pid` runs with now (after it started
+/// itself again, see `main.rs`), read from `/proc`.
+fn purge_delay_of(pid: u32) -> Option<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    environ
+        .split(|b| *b == 0)
+        .filter_map(|entry| std::str::from_utf8(entry).ok())
+        .find_map(|entry| entry.strip_prefix("MIMALLOC_PURGE_DELAY="))
+        .map(str::to_string)
+}
+
+/// An operator who sets the allocator's purge delay keeps it: the server does not overwrite it.
+async fn an_operators_purge_delay_is_kept(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _guard) = fresh_database(backend, dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .env("ACCORD_DATABASE_URL", &url)
+        .env("ACCORD_DATA_DIR", dir.path().join("data"))
+        .env("ACCORD_BIND", format!("127.0.0.1:{port}"))
+        .env("MIMALLOC_PURGE_DELAY", "250")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let seen = purge_delay_of(child.id());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(ready, "server did not start");
+    assert_eq!(seen.as_deref(), Some("250"));
+}
+
+mod operators_purge_delay {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::an_operators_purge_delay_is_kept(super::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if crate::helpers::postgres_enabled() {
+            super::an_operators_purge_delay_is_kept(super::Backend::Postgres).await;
+        }
+    }
 }
 
 mod secrets_in_logs {
