@@ -7,14 +7,16 @@
 //! This is group commit: under load one fsync (PostgreSQL) or one WAL append (SQLite) serves many
 //! writes, and writers never contend for the connection or the database lock. Within a batch,
 //! additive jobs (comments, decisions) share the lookups they make through `memo`; every other
-//! job, a failed additive one, and the end of the batch make it forget them.
+//! job, a failed additive one, and the end of the batch make it forget them. The batch's events
+//! and new comments are stored by one multi-row INSERT each at its end (`event::batch`,
+//! `comment::batch`); new comments also before any job that is not additive.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use diesel::connection::SimpleConnection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::models::event;
+use super::models::{comment, event};
 use super::{DbConn, Pool, memo, write_transaction};
 use crate::error::{ApiError, ApiResult};
 
@@ -24,7 +26,12 @@ const MAX_BATCH: usize = 128;
 /// What a write hands back once it ran: a delivery of its result, given whether the batch
 /// committed (`None`) or why not.
 type Delivery = Box<dyn FnOnce(Option<String>) + Send>;
-type Job = Box<dyn FnOnce(&mut DbConn) -> Delivery + Send>;
+
+/// A write, and whether it is additive (see [`Writer::write`]).
+struct Job {
+    additive: bool,
+    run: Box<dyn FnOnce(&mut DbConn) -> Delivery + Send>,
+}
 
 #[derive(Clone)]
 pub struct Writer {
@@ -52,10 +59,10 @@ impl Writer {
     {
         let (tx, rx) = oneshot::channel::<ApiResult<T>>();
         let span = tracing::Span::current();
-        let job: Job = Box::new(move |conn| {
-            // In a savepoint: a failing write undoes only itself, and the events it appended are
-            // forgotten with it.
-            let mark = event::batch::mark();
+        let run = Box::new(move |conn: &mut DbConn| -> Delivery {
+            // In a savepoint: a failing write undoes only itself, and the events and comments it
+            // deferred are forgotten with it.
+            let mark = (event::batch::mark(), comment::batch::mark());
             let result = span.in_scope(|| {
                 if additive {
                     memo::additive(|| in_savepoint(conn, f))
@@ -70,7 +77,8 @@ impl Writer {
                 memo::forget();
             }
             if result.is_err() {
-                event::batch::restore(mark);
+                event::batch::restore(mark.0);
+                comment::batch::restore(mark.1);
             }
             Box::new(move |commit_failure| {
                 let outcome = match commit_failure {
@@ -84,7 +92,7 @@ impl Writer {
             })
         });
         self.jobs
-            .send(job)
+            .send(Job { additive, run })
             .await
             .map_err(|_| ApiError::internal("the writer has stopped"))?;
         rx.await.map_err(|_| ApiError::Unavailable {
@@ -132,10 +140,18 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
         };
         let mut deliveries: Vec<Delivery> = Vec::with_capacity(batch.len());
         event::batch::begin();
+        comment::batch::begin();
         memo::forget();
         let committed = write_transaction(&mut conn, |c| {
             for job in batch {
-                match catch_unwind(AssertUnwindSafe(|| job(c))) {
+                if !job.additive {
+                    // A job that is not additive may read or change the comments pending so far:
+                    // they are stored first, outside its savepoint (its failure must not undo
+                    // them). If they cannot be, the batch is rolled back and nobody is told it
+                    // committed.
+                    comment::batch::flush(c)?;
+                }
+                match catch_unwind(AssertUnwindSafe(|| (job.run)(c))) {
                     Ok(delivery) => deliveries.push(delivery),
                     Err(_) => {
                         // A panic leaves the transaction in an unknown state: undo the batch.
@@ -144,10 +160,13 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
                     }
                 }
             }
-            // The batch's events, stored together under the head lock the batch holds.
+            // The batch's new comments and events, stored together under the head lock the batch
+            // holds.
+            comment::batch::flush(c)?;
             event::batch::flush(c)
         });
         event::batch::end();
+        comment::batch::end();
         memo::forget();
         let failure = committed.err().map(|e| {
             tracing::warn!(error = %e, "a write batch did not commit");

@@ -1352,3 +1352,159 @@ db_test!(
         assert_eq!(bodies, vec!["Before the suspension."]);
     }
 );
+
+// In a batch of the writer, new comments are kept and stored together by one INSERT before the
+// commit. A reply queued behind its parent in the same batch must find the parent among them,
+// and a comment job that fails after building its row must leave neither row nor event behind.
+db_test!(
+    a_reply_finds_its_parent_in_the_same_batch_and_a_failed_comment_leaves_nothing,
+    |app| {
+        use accord::domain::event::Actor;
+        use accord::error::ApiError;
+        use accord::routes::comments::create::{CreateComment, insert_comment};
+        use std::sync::{Arc, Mutex};
+
+        setup(&mut app).await;
+        let db = app.app_state.db.clone();
+        let now = app.app_state.now();
+        let actor = Actor {
+            client: Some("batch-test".into()),
+            member: Some("BRA".into()),
+        };
+        let parent_id: Arc<Mutex<Option<String>>> = Arc::default();
+        let hold = app.hold_writer(400).await;
+        // 0: the parent; 1: a comment that fails once its row is built; 2: a reply to 0.
+        let writes = (0..3).map(|i| {
+            let (db, actor, parent_id) = (db.clone(), actor.clone(), parent_id.clone());
+            async move {
+                db.write_additive(move |conn| {
+                    let parent = if i == 2 {
+                        parent_id.lock().unwrap().clone()
+                    } else {
+                        None
+                    };
+                    let body = ["Parent.", "Doomed.", "Reply."][i];
+                    let new: CreateComment = serde_json::from_value(json!({
+                        "revision": 1, "clause": "2", "type": "technical", "body": body, "parent": parent,
+                    }))
+                    .unwrap();
+                    let comment = insert_comment(
+                        conn,
+                        &actor,
+                        "BRA",
+                        "batch-test",
+                        now,
+                        "AIS-0001",
+                        new.validate()?,
+                    )?;
+                    match i {
+                        0 => *parent_id.lock().unwrap() = Some(comment.id.clone()),
+                        1 => return Err(ApiError::NotFound("comment 1 fails on purpose".into())),
+                        _ => {}
+                    }
+                    Ok(comment.id)
+                })
+                .await
+            }
+        });
+        let results = futures_util::future::join_all(writes).await;
+        hold.await.unwrap().unwrap();
+
+        let parent = results[0].as_ref().expect("the parent is stored").clone();
+        assert!(
+            matches!(results[1], Err(ApiError::NotFound(_))),
+            "{:?}",
+            results[1]
+        );
+        let reply = results[2].as_ref().expect("the reply is stored").clone();
+        let stored = app.get_json("/v1/standards/AIS-0001/comments").await;
+        assert_eq!(strings(&stored["items"], "body"), vec!["Reply.", "Parent."]);
+        let read = app.get_json(&format!("/v1/comments/{reply}")).await;
+        assert_eq!(read["parent"], parent.as_str());
+        let events = app.events().await;
+        let created: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["type"] == "comment.created")
+            .collect();
+        assert_eq!(created.len(), 2, "the failed comment left no event");
+        assert_eq!(created[0]["data"]["id"], parent.as_str());
+        assert_eq!(created[1]["data"]["id"], reply.as_str());
+        let verified = app.get_json("/v1/events/verify").await;
+        assert_eq!(verified["ok"], true, "{verified}");
+    }
+);
+
+// A write that is not a comment or a decision may read or change comments: the comments queued
+// before it in its batch are stored before it runs, and outside its savepoint, so that its
+// failure does not undo them.
+db_test!(
+    comments_queued_before_another_write_are_stored_before_it_runs,
+    |app| {
+        use accord::db::schema::comments;
+        use accord::error::ApiError;
+        use diesel::prelude::*;
+        use std::time::Duration;
+
+        let s = setup(&mut app).await;
+        let db = app.app_state.db.clone();
+        let hold = app.hold_writer(700).await;
+        let post = |text: &'static str| {
+            let request = app
+                .request(Method::POST, "/v1/standards/AIS-0001/comments")
+                .bearer_auth(&s.bra.token)
+                .json(&technical("2", text));
+            tokio::spawn(async move { request.send().await.unwrap() })
+        };
+        let first = post("Before the count.");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let count = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(|conn| {
+                    Ok(comments::table
+                        .filter(comments::reference.eq("AIS-0001"))
+                        .count()
+                        .get_result::<i64>(conn)?)
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let second = post("Before the failure.");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let failing = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(|conn| {
+                    diesel::update(comments::table)
+                        .set(comments::body.eq("Overwritten."))
+                        .execute(conn)?;
+                    Err::<(), _>(ApiError::NotFound("fails on purpose".into()))
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let third = post("After the failure.");
+        hold.await.unwrap().unwrap();
+
+        assert_eq!(
+            count.await.unwrap().unwrap(),
+            1,
+            "the count saw the comment"
+        );
+        assert!(matches!(failing.await.unwrap(), Err(ApiError::NotFound(_))));
+        for response in [first, second, third] {
+            assert_eq!(response.await.unwrap().status(), 201);
+        }
+        let stored = app.get_json("/v1/standards/AIS-0001/comments").await;
+        assert_eq!(
+            strings(&stored["items"], "body"),
+            vec![
+                "After the failure.",
+                "Before the failure.",
+                "Before the count."
+            ]
+        );
+    }
+);

@@ -278,12 +278,13 @@ pub fn insert_comment(
         created_at: now.naive(),
         updated_at: now.naive(),
     };
-    CommentRow::insert(conn, &row)?;
     let anchor = match (&row.clause_id, &row.clause_hash) {
         (Some(id), Some(hash)) => Some((id.clone(), row.clause_position, hash.clone())),
         _ => None,
     };
-    Ok(ViewContext::fresh(standard.latest_revision, anchor).view(row))
+    let view = ViewContext::fresh(standard.latest_revision, anchor).view(row.clone());
+    CommentRow::insert(conn, row)?;
+    Ok(view)
 }
 
 /// Submit a comment
