@@ -74,6 +74,33 @@ fn technical(clause: &str, text: &str) -> Value {
     json!({"revision": 1, "clause": clause, "type": "technical", "body": text})
 }
 
+/// Sends `token`'s technical comment on clause 2 of AIS-0001 without waiting for it: for tests
+/// that hold the writer and queue writes behind it.
+fn post_in_background(
+    app: &TestApp,
+    token: &str,
+    text: &str,
+) -> tokio::task::JoinHandle<reqwest::Response> {
+    let request = app
+        .request(Method::POST, "/v1/standards/AIS-0001/comments")
+        .bearer_auth(token)
+        .json(&technical("2", text));
+    tokio::spawn(async move { request.send().await.unwrap() })
+}
+
+/// Queues `f` for the writer without waiting for it (see `post_in_background`).
+fn write_in_background<T, F>(
+    db: &accord::db::Db,
+    f: F,
+) -> tokio::task::JoinHandle<accord::error::ApiResult<T>>
+where
+    F: FnOnce(&mut accord::db::DbConn) -> accord::error::ApiResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let db = db.clone();
+    tokio::spawn(async move { db.write(f).await })
+}
+
 /// Waits (polling, up to 10 s) until the standard reaches `stage`: the scheduler's record.
 async fn wait_for_stage(app: &TestApp, reference: &str, stage: &str) {
     for _ in 0..200 {
@@ -1316,26 +1343,14 @@ db_test!(
         // comment (its lookups are remembered for the batch), a change to the member it looked up,
         // and a second comment, which must see the change and not the remembered member.
         let hold = app.hold_writer(700).await;
-        let post = |text: &'static str| {
-            let request = app
-                .request(Method::POST, "/v1/standards/AIS-0001/comments")
-                .bearer_auth(&s.bra.token)
-                .json(&technical("2", text));
-            tokio::spawn(async move { request.send().await.unwrap() })
-        };
+        let post = |text: &str| post_in_background(&app, &s.bra.token, text);
         let first = post("Before the suspension.");
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let suspend = {
-            let db = db.clone();
-            tokio::spawn(async move {
-                db.write(|conn| {
-                    Ok(diesel::update(members::table.find("BRA"))
-                        .set(members::status.eq("suspended"))
-                        .execute(conn)?)
-                })
-                .await
-            })
-        };
+        let suspend = write_in_background(&db, |conn| {
+            Ok(diesel::update(members::table.find("BRA"))
+                .set(members::status.eq("suspended"))
+                .execute(conn)?)
+        });
         tokio::time::sleep(Duration::from_millis(150)).await;
         let second = post("After the suspension.");
         hold.await.unwrap().unwrap();
@@ -1448,42 +1463,24 @@ db_test!(
         let s = setup(&mut app).await;
         let db = app.app_state.db.clone();
         let hold = app.hold_writer(700).await;
-        let post = |text: &'static str| {
-            let request = app
-                .request(Method::POST, "/v1/standards/AIS-0001/comments")
-                .bearer_auth(&s.bra.token)
-                .json(&technical("2", text));
-            tokio::spawn(async move { request.send().await.unwrap() })
-        };
+        let post = |text: &str| post_in_background(&app, &s.bra.token, text);
         let first = post("Before the count.");
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let count = {
-            let db = db.clone();
-            tokio::spawn(async move {
-                db.write(|conn| {
-                    Ok(comments::table
-                        .filter(comments::reference.eq("AIS-0001"))
-                        .count()
-                        .get_result::<i64>(conn)?)
-                })
-                .await
-            })
-        };
+        let count = write_in_background(&db, |conn| {
+            Ok(comments::table
+                .filter(comments::reference.eq("AIS-0001"))
+                .count()
+                .get_result::<i64>(conn)?)
+        });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let second = post("Before the failure.");
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let failing = {
-            let db = db.clone();
-            tokio::spawn(async move {
-                db.write(|conn| {
-                    diesel::update(comments::table)
-                        .set(comments::body.eq("Overwritten."))
-                        .execute(conn)?;
-                    Err::<(), _>(ApiError::NotFound("fails on purpose".into()))
-                })
-                .await
-            })
-        };
+        let failing = write_in_background(&db, |conn| {
+            diesel::update(comments::table)
+                .set(comments::body.eq("Overwritten."))
+                .execute(conn)?;
+            Err::<(), _>(ApiError::NotFound("fails on purpose".into()))
+        });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let third = post("After the failure.");
         hold.await.unwrap().unwrap();
