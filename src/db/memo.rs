@@ -8,7 +8,8 @@
 //! - lookups are remembered only while a job that declared itself *additive* runs (it writes only
 //!   comments, decisions and their events, and changes none of the rows remembered here);
 //! - every other job, which may change anything, forgets them all once it has run, and so does
-//!   an additive job that fails (its savepoint's rollback undoes what it read under it);
+//!   an additive job that fails (cautiously: it runs without a savepoint and issues no writes,
+//!   so what it read still holds, but a failed statement may have aborted the transaction);
 //! - the writer forgets them at the start and end of every batch, so nothing outlives its
 //!   transaction (nor a failed commit).
 //!
@@ -37,8 +38,8 @@ pub struct Memo {
     pub clauses: HashMap<(String, i32, String), Option<(i32, String)>>,
     pub members: HashMap<String, MemberRow>,
     /// Ballots by id (on PostgreSQL read `FOR UPDATE`: the lock is the batch transaction's from
-    /// the first read on, and a job that fails, whose savepoint rollback releases it, makes the
-    /// batch forget).
+    /// the first read on; a job that fails makes the batch forget, and the next one reads and
+    /// locks it again).
     pub ballots: HashMap<String, BallotRow>,
 }
 

@@ -10,6 +10,7 @@
 
 pub mod change_watch;
 pub mod checkpointer;
+pub mod deferred;
 pub mod memo;
 pub mod migrations;
 pub mod models;
@@ -227,8 +228,9 @@ impl Db {
         self.writer.write(f, false).await
     }
 
-    /// `write` for a job that writes only comments, decisions and their events, and changes none
-    /// of the rows `memo` remembers (standards, comment periods, clauses, members, ballots): the
+    /// `write` for a job that only reads, and stores comments, decisions and their events through
+    /// the writer's batch (`CommentRow::insert`, `RatificationRow::insert_current`,
+    /// `Event::append`), never by a statement of its own: it runs without a savepoint, and the
     /// lookups it makes through `memo` are shared with the other additive jobs of its batch.
     pub async fn write_additive<T, F>(&self, f: F) -> ApiResult<T>
     where

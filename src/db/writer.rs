@@ -1,22 +1,26 @@
 //! The writer: one thread per process that runs every write, several to a transaction.
 //!
 //! Requests hand their write (a closure) to the writer and wait for its result. The writer takes
-//! what is queued (up to `MAX_BATCH`), runs each write in a savepoint of one transaction, commits
-//! once, and only then answers each request. A write that fails rolls back to its savepoint alone;
-//! if the commit itself fails, every write of the batch gets the error and nothing was changed.
-//! This is group commit: under load one fsync (PostgreSQL) or one WAL append (SQLite) serves many
-//! writes, and writers never contend for the connection or the database lock. Within a batch,
-//! additive jobs (comments, decisions) share the lookups they make through `memo`; every other
-//! job, a failed additive one, and the end of the batch make it forget them. The batch's events
-//! and new comments are stored by one multi-row INSERT each at its end (`event::batch`,
-//! `comment::batch`); new comments also before any job that is not additive.
+//! what is queued (up to `MAX_BATCH`), runs the writes one after another in one transaction,
+//! commits once, and only then answers each request. If the commit itself fails, every write of
+//! the batch gets the error and nothing was changed. This is group commit: under load one fsync
+//! (PostgreSQL) or one WAL append (SQLite) serves many writes, and writers never contend for the
+//! connection or the database lock.
+//!
+//! Additive jobs (comments, decisions) only read: what they store (events, comments, decisions)
+//! is kept by the batch (`event::batch`, `comment::batch`, `ballot::batch`) and stored by one
+//! multi-row statement per kind at the batch's end, and before any job that is not additive. So
+//! they run without a savepoint, and one that fails is undone by forgetting what it kept. They
+//! share the lookups they make through `memo`; every other job, a failed additive one, and the
+//! end of the batch make it forget them. Every other job runs in a savepoint of its own, and one
+//! that fails rolls back to it alone.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use diesel::connection::SimpleConnection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::models::{comment, event};
+use super::models::event;
 use super::{DbConn, Pool, memo, write_transaction};
 use crate::error::{ApiError, ApiResult};
 
@@ -30,7 +34,13 @@ type Delivery = Box<dyn FnOnce(Option<String>) + Send>;
 /// A write, and whether it is additive (see [`Writer::write`]).
 struct Job {
     additive: bool,
-    run: Box<dyn FnOnce(&mut DbConn) -> Delivery + Send>,
+    run: Box<dyn FnOnce(&mut DbConn) -> Ran + Send>,
+}
+
+/// A job that has run: its delivery, and whether it failed outside a savepoint.
+struct Ran {
+    delivery: Delivery,
+    unguarded_failure: bool,
 }
 
 #[derive(Clone)]
@@ -50,8 +60,9 @@ impl Writer {
     }
 
     /// Runs `f` in the next batch and returns its result once the batch is committed. An
-    /// `additive` job shares its `memo` lookups with the batch's other additive jobs; any other
-    /// job makes the batch forget them once it has run.
+    /// `additive` job must issue no statement that changes anything (it defers its rows to the
+    /// batch); it runs without a savepoint and shares its `memo` lookups with the batch's other
+    /// additive jobs. Any other job runs in a savepoint and makes the batch forget them.
     pub async fn write<T, F>(&self, f: F, additive: bool) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
@@ -59,28 +70,29 @@ impl Writer {
     {
         let (tx, rx) = oneshot::channel::<ApiResult<T>>();
         let span = tracing::Span::current();
-        let run = Box::new(move |conn: &mut DbConn| -> Delivery {
-            // In a savepoint: a failing write undoes only itself, and the events and comments it
-            // deferred are forgotten with it.
-            let mark = (event::batch::mark(), comment::batch::mark());
+        let run = Box::new(move |conn: &mut DbConn| -> Ran {
+            let mark = deferred::mark();
             let result = span.in_scope(|| {
                 if additive {
-                    memo::additive(|| in_savepoint(conn, f))
+                    // No savepoint: an additive job's writes are all deferred (below), so a job
+                    // that fails has nothing of its own to undo in the database.
+                    memo::additive(|| f(conn))
                 } else {
                     in_savepoint(conn, f)
                 }
             });
-            // A job that may have changed anything makes the batch forget; so does an additive
-            // one that failed: rolled back to its savepoint, so are its reads (and, on
-            // PostgreSQL, the row locks it took), which the next job must not take as given.
-            if !additive || result.is_err() {
+            let failed = result.is_err();
+            // A job that may have changed anything makes the batch forget; so does one that
+            // failed: a rolled-back savepoint takes its reads (and, on PostgreSQL, the row locks
+            // it took) with it, which the next job must not take as given.
+            if !additive || failed {
                 memo::forget();
             }
-            if result.is_err() {
-                event::batch::restore(mark.0);
-                comment::batch::restore(mark.1);
+            if failed {
+                // Its deferred events, comments and decisions are forgotten with it.
+                deferred::restore(mark);
             }
-            Box::new(move |commit_failure| {
+            let delivery: Delivery = Box::new(move |commit_failure| {
                 let outcome = match commit_failure {
                     None => result,
                     Some(cause) => Err(ApiError::Unavailable {
@@ -89,7 +101,11 @@ impl Writer {
                     }),
                 };
                 let _ = tx.send(outcome);
-            })
+            });
+            Ran {
+                delivery,
+                unguarded_failure: additive && failed,
+            }
         });
         self.jobs
             .send(Job { additive, run })
@@ -121,6 +137,65 @@ fn in_savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> ApiResult<T
     result
 }
 
+/// After an additive job failed outside a savepoint: whether the batch's transaction can go on.
+/// Its failure was almost always a check (a closed period, a wrong revision) that issued no
+/// failing statement. But a statement that failed on PostgreSQL aborts the whole transaction,
+/// and the jobs after it would fail for a reason not their own: then the batch is rolled back
+/// and every job of it is answered 503, to be retried. A failed statement on SQLite leaves its
+/// transaction as it was.
+fn usable_after_failure(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Postgres(_) => conn.batch_execute("SELECT 1"),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
+/// The rows a batch defers, all kinds together.
+mod deferred {
+    use diesel::QueryResult;
+
+    use crate::db::DbConn;
+    use crate::db::models::{ballot, comment, event};
+
+    pub struct Mark {
+        events: Option<event::batch::Mark>,
+        comments: usize,
+        decisions: usize,
+    }
+
+    pub fn begin() {
+        event::batch::begin();
+        comment::batch::ROWS.begin();
+        ballot::batch::ROWS.begin();
+    }
+
+    pub fn end() {
+        event::batch::end();
+        comment::batch::ROWS.end();
+        ballot::batch::ROWS.end();
+    }
+
+    pub fn mark() -> Mark {
+        Mark {
+            events: event::batch::mark(),
+            comments: comment::batch::ROWS.mark(),
+            decisions: ballot::batch::ROWS.mark(),
+        }
+    }
+
+    pub fn restore(mark: Mark) {
+        event::batch::restore(mark.events);
+        comment::batch::ROWS.restore(mark.comments);
+        ballot::batch::ROWS.restore(mark.decisions);
+    }
+
+    /// Stores the pending comments and decisions (not the events: the batch's last statement).
+    pub fn flush_rows(conn: &mut DbConn) -> QueryResult<()> {
+        comment::batch::flush(conn)?;
+        ballot::batch::flush(conn)
+    }
+}
+
 fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
@@ -139,20 +214,24 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
             }
         };
         let mut deliveries: Vec<Delivery> = Vec::with_capacity(batch.len());
-        event::batch::begin();
-        comment::batch::begin();
+        deferred::begin();
         memo::forget();
         let committed = write_transaction(&mut conn, |c| {
             for job in batch {
                 if !job.additive {
-                    // A job that is not additive may read or change the comments pending so far:
-                    // they are stored first, outside its savepoint (its failure must not undo
-                    // them). If they cannot be, the batch is rolled back and nobody is told it
-                    // committed.
-                    comment::batch::flush(c)?;
+                    // A job that is not additive may read or change the comments and decisions
+                    // pending so far: they are stored first, outside its savepoint (its failure
+                    // must not undo them). If they cannot be, the batch is rolled back and nobody
+                    // is told it committed.
+                    deferred::flush_rows(c)?;
                 }
                 match catch_unwind(AssertUnwindSafe(|| (job.run)(c))) {
-                    Ok(delivery) => deliveries.push(delivery),
+                    Ok(ran) => {
+                        deliveries.push(ran.delivery);
+                        if ran.unguarded_failure {
+                            usable_after_failure(c)?;
+                        }
+                    }
                     Err(_) => {
                         // A panic leaves the transaction in an unknown state: undo the batch.
                         tracing::error!("a write panicked; its batch is rolled back");
@@ -160,13 +239,11 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
                     }
                 }
             }
-            // The batch's new comments and events, stored together under the head lock the batch
-            // holds.
-            comment::batch::flush(c)?;
+            // The batch's new rows and events, stored together under the locks the batch holds.
+            deferred::flush_rows(c)?;
             event::batch::flush(c)
         });
-        event::batch::end();
-        comment::batch::end();
+        deferred::end();
         memo::forget();
         let failure = committed.err().map(|e| {
             tracing::warn!(error = %e, "a write batch did not commit");

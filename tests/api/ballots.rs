@@ -1103,3 +1103,123 @@ db_test!(
         assert_eq!(members, vec![voters[0].0.as_str()]);
     }
 );
+
+// A writer batch stores its decisions together at its end. Decisions of one member queued in one
+// batch must still replace each other in the order they came, each seeing the one before as
+// current, whether that one is stored or pending; a repeat of the pending decision changes
+// nothing, and a refused decision in between leaves no trace.
+db_test!(
+    decisions_of_one_member_in_one_batch_replace_each_other_in_order,
+    |app| {
+        use std::time::Duration;
+
+        drafted(&mut app, "AIS-0001").await;
+        let v = voters(&mut app, 2).await;
+        let ballot = open_ballot(&mut app, "AIS-0001", 3600, None).await;
+        let id = ballot["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            cast(
+                &app,
+                &ballot,
+                &v[0].0,
+                &v[0].1,
+                decision(&ballot, "decline")
+            )
+            .await
+            .status(),
+            201
+        );
+        let events_before = app.events().await.len();
+
+        let mut wrong_text = decision(&ballot, "ratify");
+        wrong_text["revision_hash"] = json!("0".repeat(64));
+        let queued = [
+            (0, decision(&ballot, "ratify")),
+            (1, decision(&ballot, "ratify")),
+            (0, wrong_text),
+            (0, decision(&ballot, "abstain")),
+            (0, decision(&ballot, "abstain")),
+            (1, decision(&ballot, "decline")),
+        ];
+        let hold = app.hold_writer(1_000).await;
+        let mut sent = Vec::new();
+        for (who, body) in queued {
+            let (member, cred) = &v[who];
+            let request = app
+                .request(
+                    Method::PUT,
+                    &format!("/v1/ballots/{id}/ratifications/{member}"),
+                )
+                .bearer_auth(&cred.token)
+                .json(&body);
+            sent.push(tokio::spawn(async move { request.send().await.unwrap() }));
+            tokio::time::sleep(Duration::from_millis(80)).await;
+        }
+        hold.await.unwrap().unwrap();
+        let mut answers = Vec::new();
+        for response in sent {
+            let response = response.await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            answers.push((status, body["version"].as_i64(), body["code"].clone()));
+        }
+        assert_eq!(
+            answers,
+            vec![
+                (200, Some(2), Value::Null),
+                (201, Some(1), Value::Null),
+                (409, None, json!("revision_mismatch")),
+                (200, Some(3), Value::Null),
+                (200, Some(3), Value::Null),
+                (200, Some(2), Value::Null),
+            ]
+        );
+
+        let history = app
+            .get_json(&format!("/v1/ballots/{id}/ratifications?history=true"))
+            .await;
+        let versions: Vec<(&str, i64, &str, bool)> = history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["member"].as_str().unwrap(),
+                    r["version"].as_i64().unwrap(),
+                    r["decision"].as_str().unwrap(),
+                    r["current"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        let (a, b) = (v[0].0.as_str(), v[1].0.as_str());
+        let mut expected = vec![
+            (a, 1, "decline", false),
+            (a, 2, "ratify", false),
+            (a, 3, "abstain", true),
+            (b, 1, "ratify", false),
+            (b, 2, "decline", true),
+        ];
+        expected.sort();
+        assert_eq!(versions, expected);
+        let receipt = app
+            .get_json(&format!("/v1/ballots/{id}/ratifications/{a}/receipt"))
+            .await;
+        assert_eq!(receipt["payload"]["version"], 3);
+        assert_eq!(receipt["payload"]["decision"], "abstain");
+        let events = app.events().await;
+        let kinds: Vec<&str> = events[events_before..]
+            .iter()
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "ratification.amended",
+                "ratification.cast",
+                "ratification.amended",
+                "ratification.amended"
+            ]
+        );
+        assert_eq!(app.get_json("/v1/events/verify").await["ok"], true);
+    }
+);

@@ -493,3 +493,108 @@ db_test!(
         assert_eq!(member["name"], "Member POL0,3,6,9,");
     }
 );
+
+// Additive writes (comments, decisions) run without a savepoint: what they store is deferred to
+// the batch's end. One that fails a check must leave nothing behind while the others of its
+// batch commit. One whose statement the database rejects must not let the batch commit on
+// PostgreSQL, where that error aborts the whole transaction: every write of the batch is then
+// answered 503 (retry) and nothing is stored. On SQLite the failed statement undoes nothing
+// else, so only that write fails.
+db_test!(
+    an_additive_write_that_fails_leaves_nothing_and_a_rejected_statement_fails_its_batch_on_postgres,
+    |app| {
+        use accord::db::models::event::Event;
+        use accord::domain::event::Actor;
+        use accord::error::ApiError;
+
+        let db = app.app_state.db.clone();
+        let now = app.app_state.now();
+        let actor = Actor {
+            client: Some("additive-test".into()),
+            member: None,
+        };
+        let before = app.events().await.len();
+        let run = |ops: Vec<u8>| {
+            let writes = ops.into_iter().enumerate().map(|(i, op)| {
+                let (db, actor) = (db.clone(), actor.clone());
+                async move {
+                    db.write_additive(move |conn| {
+                        let event = Event::append(
+                            conn,
+                            &actor,
+                            now,
+                            "test.additive",
+                            &format!("test:{i}"),
+                            json!({ "i": i }),
+                        )?;
+                        match op {
+                            1 => Err(ApiError::NotFound(format!("write {i} fails a check"))),
+                            2 => {
+                                conn.batch_execute("SELECT no_such_column FROM members")?;
+                                Ok(event.seq)
+                            }
+                            _ => Ok(event.seq),
+                        }
+                    })
+                    .await
+                }
+            });
+            futures_util::future::join_all(writes)
+        };
+
+        // A batch of successes and failed checks.
+        let hold = app.hold_writer(400).await;
+        let results = run(vec![0, 1, 0, 1, 1, 0]).await;
+        hold.await.unwrap().unwrap();
+        let mut committed = Vec::new();
+        for (i, result) in results.into_iter().enumerate() {
+            match (i, result) {
+                (0 | 2 | 5, Ok(seq)) => committed.push((seq, format!("test:{i}"))),
+                (1 | 3 | 4, Err(ApiError::NotFound(_))) => {}
+                (_, other) => panic!("write {i} ended with {other:?}"),
+            }
+        }
+        let events = app.events().await;
+        assert_chain(&events);
+        let stored: Vec<(i64, String)> = events[before..]
+            .iter()
+            .map(|e| {
+                assert_eq!(e["type"], "test.additive");
+                (
+                    e["seq"].as_i64().unwrap(),
+                    e["subject"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(stored, committed, "the successes, chained in order");
+
+        // A batch with a statement the database rejects, between two successes.
+        let hold = app.hold_writer(400).await;
+        let results = run(vec![0, 2, 0]).await;
+        hold.await.unwrap().unwrap();
+        let after = app.events().await;
+        assert_chain(&after);
+        if app.backend == Backend::Postgres {
+            for (i, result) in results.iter().enumerate() {
+                assert!(
+                    matches!(result, Err(ApiError::Unavailable { .. })),
+                    "write {i} ended with {result:?}"
+                );
+            }
+            assert_eq!(after.len(), events.len(), "nothing of the batch is stored");
+        } else {
+            assert!(results[0].is_ok(), "{:?}", results[0]);
+            assert!(
+                matches!(results[1], Err(ApiError::Internal(_))),
+                "{:?}",
+                results[1]
+            );
+            assert!(results[2].is_ok(), "{:?}", results[2]);
+            let subjects: Vec<&str> = after[events.len()..]
+                .iter()
+                .map(|e| e["subject"].as_str().unwrap())
+                .collect();
+            assert_eq!(subjects, vec!["test:0", "test:2"]);
+        }
+    }
+);

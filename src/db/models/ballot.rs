@@ -194,10 +194,11 @@ impl BallotRow {
                 ))
                 .first(c)
                 .optional())?;
-        Ok(found.map(|(member, in_electorate, current)| Voter {
+        Ok(found.map(|(member, in_electorate, stored)| Voter {
+            // A version this batch has yet to store replaces the stored one.
+            current: batch::current(id, &member.code).or(stored),
             member,
             in_electorate,
-            current,
         }))
     }
 }
@@ -282,114 +283,118 @@ impl RatificationRow {
     }
 
     /// Stores a new version, making it the current one in place of version `replaces` (the
-    /// current one read under the ballot's lock, if any). On PostgreSQL this is one statement,
-    /// one round trip, prepared once per connection ([`ReplaceCurrent`]).
+    /// current one read under the ballot's lock, if any): in the writer's batch, with the batch's
+    /// other decisions just before the commit ([`batch`]); anywhere else, at once.
     pub fn insert_current(
         conn: &mut DbConn,
-        row: &RatificationRow,
+        row: RatificationRow,
         replaces: Option<i32>,
     ) -> QueryResult<()> {
-        match (conn, replaces) {
-            (DbConn::Postgres(pg), Some(old)) => {
-                let n = ReplaceCurrent { row, old }.execute(pg)?;
-                replaced(n, old)
-            }
-            (conn, replaces) => {
-                if let Some(old) = replaces {
-                    let n = crate::on_backend!(&mut *conn, |c| diesel::update(
-                        ratifications::table
-                            .find((&row.ballot_id, &row.member_code, old))
-                            .filter(ratifications::current),
-                    )
-                    .set(ratifications::current.eq(false))
-                    .execute(c))?;
-                    replaced(n, old)?;
-                }
-                crate::on_backend!(conn, |c| diesel::insert_into(ratifications::table)
-                    .values(row)
-                    .execute(c))
-                .map(|_| ())
-            }
+        // A version pending in this batch is the one replaced; the stored one it replaces is
+        // already listed with it.
+        let replaces = match batch::current(&row.ballot_id, &row.member_code) {
+            Some(_) => None,
+            None => replaces,
+        };
+        match batch::ROWS.defer((row, replaces)) {
+            None => Ok(()),
+            Some(one) => store(conn, vec![one]),
         }
     }
 }
 
-/// On PostgreSQL, version `old` stops being current and `row` is inserted in its place, in one
-/// statement: the update runs in a `WITH` clause and the insert takes its one row from it, so the
-/// old row has left the one-current-decision index before the new one enters it, and nothing is
-/// inserted unless `old` was current (the count is then 0).
-///
-/// It is a query type of its own rather than `sql_query` text because diesel never keeps a
-/// `sql_query` prepared: PostgreSQL parsed and planned it on every decision, more than half of
-/// the statement's time on the writer's connection (W5, step 17 of benches/history.md). A type
-/// with a static query id is prepared once per connection and then only bound and run.
-struct ReplaceCurrent<'a> {
-    row: &'a RatificationRow,
-    old: i32,
-}
-
-impl diesel::query_builder::QueryId for ReplaceCurrent<'_> {
-    type QueryId = ReplaceCurrent<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ReplaceCurrent<'_> {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
-        let row = self.row;
-        out.push_sql("WITH old AS (UPDATE ratifications SET current = false WHERE ballot_id = ");
-        out.push_bind_param::<Text, _>(&row.ballot_id)?;
-        out.push_sql(" AND member_code = ");
-        out.push_bind_param::<Text, _>(&row.member_code)?;
-        out.push_sql(" AND version = ");
-        out.push_bind_param::<Integer, _>(&self.old)?;
-        out.push_sql(
-            " AND current RETURNING ballot_id, member_code) \
-             INSERT INTO ratifications (ballot_id, member_code, version, current, decision, \
-             reservations, reservations_hash, reasons, statement, cast_by, cast_at, event_seq, \
-             event_hash, receipt) SELECT old.ballot_id, old.member_code, ",
-        );
-        out.push_bind_param::<Integer, _>(&row.version)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Bool, _>(&row.current)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&row.decision)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&row.reservations)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&row.reservations_hash)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&row.reasons)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&row.statement)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&row.cast_by)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Timestamp, _>(&row.cast_at)?;
-        out.push_sql(", ");
-        out.push_bind_param::<BigInt, _>(&row.event_seq)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&row.event_hash)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&row.receipt)?;
-        out.push_sql(" FROM old");
-        Ok(())
+/// Stores new versions of decisions, each with the version it replaces as current (`None` for a
+/// member's first decision, or for a version that replaces another of `rows`, listed before it):
+/// one UPDATE per ballot takes the current flag from the replaced versions, then one multi-row
+/// INSERT adds the new ones, of which only each member's last is current. The one-current-decision
+/// index sees the old rows leave before the new ones enter.
+fn store(conn: &mut DbConn, mut rows: Vec<(RatificationRow, Option<i32>)>) -> QueryResult<()> {
+    let mut replaced: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (row, old) in &rows {
+        if old.is_some() {
+            replaced
+                .entry(row.ballot_id.clone())
+                .or_default()
+                .push(row.member_code.clone());
+        }
     }
+    for (ballot, members) in replaced {
+        let n = crate::on_backend!(&mut *conn, |c| diesel::update(
+            ratifications::table.filter(
+                ratifications::ballot_id
+                    .eq(&ballot)
+                    .and(ratifications::member_code.eq_any(&members))
+                    .and(ratifications::current),
+            ),
+        )
+        .set(ratifications::current.eq(false))
+        .execute(c))?;
+        // The replaced versions were read as current under the ballot's lock, which this
+        // transaction still holds, so finding fewer is a bug, not a race: nothing is stored
+        // rather than a second current row.
+        if n != members.len() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!(
+                    "{} of {} replaced decisions on ballot {ballot} are no longer current",
+                    members.len() - n.min(members.len()),
+                    members.len()
+                )
+                .into(),
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (row, _) in rows.iter_mut().rev() {
+        row.current = seen.insert((row.ballot_id.clone(), row.member_code.clone()));
+    }
+    let rows: Vec<RatificationRow> = rows.into_iter().map(|(row, _)| row).collect();
+    // SQLite allows 32,766 bound values and PostgreSQL 65,535: 14 columns x 1,000 rows fits both.
+    for chunk in rows.chunks(1_000) {
+        crate::insert_batch!(&mut *conn, ratifications::table, chunk)?;
+    }
+    Ok(())
 }
 
-impl RunQueryDsl<diesel::PgConnection> for ReplaceCurrent<'_> {}
+/// New decisions during one batch of the writer thread.
+///
+/// A decision job reads what it checks (ballot, member, electorate, current decision) and ends
+/// with a new version of a row it built whole. Its row is kept here instead, and the batch's
+/// decisions are stored just before the commit ([`batch::flush`]): on PostgreSQL two statements
+/// for the batch instead of a round trip per decision. A later decision of the same member in the
+/// same batch finds the pending one as its current decision ([`BallotRow::voter`]) and replaces it.
+/// The writer stores what is pending before any job that is not additive, and forgets a failed
+/// job's rows (see `writer`). Outside a batch nothing is deferred.
+pub mod batch {
+    use std::cell::RefCell;
 
-/// Version `old` was read as current under the ballot's lock, so finding it not current is a bug,
-/// not a race: the job fails (and its savepoint is undone) rather than store a second current row.
-fn replaced(n: usize, old: i32) -> QueryResult<()> {
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(diesel::result::Error::QueryBuilderError(
-            format!("version {old} of the decision is no longer current").into(),
-        ))
+    use diesel::QueryResult;
+
+    use super::RatificationRow;
+    use crate::db::DbConn;
+    use crate::db::deferred::Deferred;
+
+    type Pending = (RatificationRow, Option<i32>);
+
+    thread_local! {
+        /// `Some` while a batch runs: its new versions, each with the stored one it replaces.
+        static PENDING: RefCell<Option<Vec<Pending>>> = const { RefCell::new(None) };
+    }
+
+    pub static ROWS: Deferred<Pending> = Deferred::new(&PENDING);
+
+    /// The latest pending version of `member`'s decision on `ballot`: its current one.
+    pub(super) fn current(ballot: &str, member: &str) -> Option<RatificationRow> {
+        ROWS.find_last(|(r, _)| {
+            (r.ballot_id == ballot && r.member_code == member).then(|| r.clone())
+        })
+    }
+
+    /// Stores the pending decisions in the batch's transaction; the batch goes on deferring.
+    pub fn flush(conn: &mut DbConn) -> QueryResult<()> {
+        let rows = ROWS.take();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        super::store(conn, rows)
     }
 }

@@ -85,7 +85,7 @@ impl CommentRow {
     /// Stores `row`: in the writer's batch, with the batch's other new comments just before the
     /// commit ([`batch`]); anywhere else, at once.
     pub fn insert(conn: &mut DbConn, row: CommentRow) -> QueryResult<()> {
-        match batch::defer(row) {
+        match batch::ROWS.defer(row) {
             None => Ok(()),
             Some(row) => crate::on_backend!(conn, |c| diesel::insert_into(comments::table)
                 .values(&row)
@@ -268,9 +268,8 @@ pub fn clause_index(
 /// the one read of comments they make, a reply's parent, finds pending rows through
 /// [`CommentRow::find`]. Before any other job the writer stores what is pending
 /// ([`batch::flush`] outside that job's savepoint, so that job's failure cannot undo it). A job
-/// that fails is rolled back to its savepoint and its pending row forgotten ([`batch::mark`],
-/// [`batch::restore`]). Outside a batch (the CLI, the seeders) nothing is deferred. The state is
-/// the writer thread's own (a thread-local).
+/// that fails has its pending row forgotten (see `db::deferred`). Outside a batch (the CLI, the
+/// seeders) nothing is deferred. The state is the writer thread's own (a thread-local).
 pub mod batch {
     use std::cell::RefCell;
 
@@ -278,6 +277,7 @@ pub mod batch {
 
     use super::CommentRow;
     use crate::db::DbConn;
+    use crate::db::deferred::Deferred;
     use crate::db::schema::comments;
 
     thread_local! {
@@ -285,60 +285,17 @@ pub mod batch {
         static PENDING: RefCell<Option<Vec<CommentRow>>> = const { RefCell::new(None) };
     }
 
-    /// Starts deferring inserts on this thread.
-    pub fn begin() {
-        PENDING.with(|p| *p.borrow_mut() = Some(Vec::new()));
-    }
-
-    /// Stops deferring, dropping whatever was not flushed (the batch rolled back).
-    pub fn end() {
-        PENDING.with(|p| *p.borrow_mut() = None);
-    }
-
-    /// How many rows are pending: what [`restore`] goes back to.
-    pub fn mark() -> usize {
-        PENDING.with(|p| p.borrow().as_ref().map_or(0, Vec::len))
-    }
-
-    /// Forgets the rows deferred since `mark` (their job was rolled back to its savepoint).
-    pub fn restore(mark: usize) {
-        PENDING.with(|p| {
-            if let Some(rows) = p.borrow_mut().as_mut() {
-                rows.truncate(mark);
-            }
-        });
-    }
-
-    /// Keeps `row` for the batch's flush; hands it back when no batch is running.
-    pub(super) fn defer(row: CommentRow) -> Option<CommentRow> {
-        PENDING.with(|p| match p.borrow_mut().as_mut() {
-            Some(rows) => {
-                rows.push(row);
-                None
-            }
-            None => Some(row),
-        })
-    }
+    pub static ROWS: Deferred<CommentRow> = Deferred::new(&PENDING);
 
     /// The pending comment `id`, if there is one.
     pub(super) fn pending(id: &str) -> Option<CommentRow> {
-        PENDING.with(|p| {
-            p.borrow()
-                .as_ref()
-                .and_then(|rows| rows.iter().find(|r| r.id == id).cloned())
-        })
+        ROWS.find_last(|r| (r.id == id).then(|| r.clone()))
     }
 
     /// Stores the pending comments in the batch's transaction; the batch goes on deferring.
     pub fn flush(conn: &mut DbConn) -> QueryResult<()> {
-        let rows = PENDING.with(|p| {
-            p.borrow_mut()
-                .as_mut()
-                .map(std::mem::take)
-                .unwrap_or_default()
-        });
         // SQLite allows 32,766 bound values and PostgreSQL 65,535: 23 columns x 1,000 rows fits both.
-        for chunk in rows.chunks(1_000) {
+        for chunk in ROWS.take().chunks(1_000) {
             crate::insert_batch!(&mut *conn, comments::table, chunk)?;
         }
         Ok(())

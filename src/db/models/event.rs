@@ -278,8 +278,8 @@ impl Event {
 /// batch's events can be stored by one multi-row INSERT and one head update just before the
 /// commit ([`batch::flush`]) instead of three statements per write. Nothing a write does reads
 /// the events table or the chain head except through [`Event::append`], so deferring the rows
-/// changes no write's outcome. A write that fails is rolled back to its savepoint; the writer
-/// then forgets that write's events too ([`batch::mark`], [`batch::restore`]).
+/// changes no write's outcome. When a write fails (and is rolled back to its savepoint, if it
+/// had one) the writer forgets that write's events too ([`batch::mark`], [`batch::restore`]).
 ///
 /// Outside a batch (the CLI, the seeders) nothing is deferred and every append stores its event at
 /// once. The state is the writer thread's own (a thread-local), so no other thread sees it.
@@ -329,7 +329,7 @@ pub mod batch {
         })
     }
 
-    /// Forgets the appends made since `mark` (their write was rolled back to its savepoint).
+    /// Forgets the appends made since `mark` (their write failed).
     pub fn restore(mark: Option<Mark>) {
         let Some(mark) = mark else { return };
         BATCH.with(|b| {

@@ -287,8 +287,9 @@ pub fn record_decision(
         event_hash: event.hash,
         receipt,
     };
-    RatificationRow::insert_current(conn, &row, current.map(|c| c.version))?;
-    Ok((Ratification::from(row), true))
+    let stored = Ratification::from(row.clone());
+    RatificationRow::insert_current(conn, row, current.map(|c| c.version))?;
+    Ok((stored, true))
 }
 
 /// Cast or amend a decision
