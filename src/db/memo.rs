@@ -2,8 +2,10 @@
 //!
 //! Under load a batch holds dozens of comments on the same few standards: each looked up its
 //! standard, its open comment period, its clause and its member again, a fifth of the writer's
-//! time on W4; decisions on one ballot each read the ballot again. Inside a batch those rows can
-//! only change by a write of the same batch, so:
+//! time on W4; decisions on one ballot each read the ballot and their member's standing in it
+//! again (on PostgreSQL a round trip each, in the single writer). Inside a batch those rows can
+//! only change by a write of the same batch (and a decision's own, deferred, is looked up in the
+//! batch first), so:
 //!
 //! - lookups are remembered only while a job that declared itself *additive* runs (it writes only
 //!   comments, decisions and their events, and changes none of the rows remembered here);
@@ -24,7 +26,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use crate::db::models::ballot::BallotRow;
+use crate::db::models::ballot::{BallotRow, Voter};
 use crate::db::models::comment_period::PeriodRow;
 use crate::db::models::member::MemberRow;
 use crate::db::models::standard::StandardRow;
@@ -41,6 +43,17 @@ pub struct Memo {
     /// the first read on; a job that fails makes the batch forget, and the next one reads and
     /// locks it again).
     pub ballots: HashMap<String, BallotRow>,
+    /// Members as each ballot sees them, by ballot id (see [`remember_group`]).
+    pub voters: HashMap<String, Group<Voter>>,
+    #[cfg(test)]
+    test_groups: HashMap<String, Group<String>>,
+}
+
+/// Rows of one group (the members as one ballot sees them), remembered one at a time until the
+/// batch asks for a second row of the group: then all of them, read by one statement.
+pub struct Group<V> {
+    complete: bool,
+    rows: HashMap<String, V>,
 }
 
 impl Memo {
@@ -50,6 +63,9 @@ impl Memo {
         self.clauses.clear();
         self.members.clear();
         self.ballots.clear();
+        self.voters.clear();
+        #[cfg(test)]
+        self.test_groups.clear();
     }
 }
 
@@ -89,6 +105,67 @@ where
             Ok(value)
         }
     }
+}
+
+/// The row `key` of group `group` in the map `map` picks, or `None` when the group has no such
+/// row. `load(Some(key))` reads that row alone (none, or one `(key, row)`), `load(None)` the
+/// whole group. The first lookup in a group reads its row alone; a second lookup of another
+/// row in the same group reads the whole group, and every later one reads nothing. A batch
+/// with one decision on a ballot reads one member; one with sixty reads two times instead of
+/// sixty. Outside an additive job every lookup reads its row alone.
+pub fn remember_group<V, E>(
+    map: fn(&mut Memo) -> &mut HashMap<String, Group<V>>,
+    group: &str,
+    key: &str,
+    load: impl FnOnce(Option<&str>) -> Result<Vec<(String, V)>, E>,
+) -> Result<Option<V>, E>
+where
+    V: Clone,
+{
+    enum Plan<V> {
+        Known(Option<V>),
+        One { remember: bool },
+        All,
+    }
+    let plan = MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if !m.active {
+            return Plan::One { remember: false };
+        }
+        match map(&mut m).get(group) {
+            None => Plan::One { remember: true },
+            Some(g) => match g.rows.get(key) {
+                Some(row) => Plan::Known(Some(row.clone())),
+                None if g.complete => Plan::Known(None),
+                None => Plan::All,
+            },
+        }
+    });
+    let (rows, complete) = match plan {
+        Plan::Known(row) => return Ok(row),
+        Plan::One { remember: false } => {
+            return Ok(load(Some(key))?
+                .into_iter()
+                .find_map(|(k, row)| (k == key).then_some(row)));
+        }
+        Plan::One { remember: true } => (load(Some(key))?, false),
+        Plan::All => (load(None)?, true),
+    };
+    let found = rows
+        .iter()
+        .find_map(|(k, row)| (k == key).then(|| row.clone()));
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.active {
+            let g = map(&mut m).entry(group.to_string()).or_insert(Group {
+                complete: false,
+                rows: HashMap::new(),
+            });
+            g.complete = complete;
+            g.rows.extend(rows);
+        }
+    });
+    Ok(found)
 }
 
 /// Runs `f`, an additive job, with lookups remembered.
@@ -165,5 +242,54 @@ mod tests {
         });
         assert_eq!(calls, 6);
         forget();
+    }
+
+    #[test]
+    fn a_group_is_read_row_by_row_once_then_whole_on_the_second_row() {
+        forget();
+        let mut reads: Vec<Option<String>> = Vec::new();
+        let mut find = |group: &str, key: &str| -> Result<Option<String>, String> {
+            remember_group(
+                |m| &mut m.test_groups,
+                group,
+                key,
+                |only| {
+                    reads.push(only.map(str::to_string));
+                    let all =
+                        ["ARG", "BRA", "CAN"].map(|k| (k.to_string(), format!("{group}/{k}")));
+                    Ok(all
+                        .into_iter()
+                        .filter(|(k, _)| only.is_none_or(|o| o == k))
+                        .collect())
+                },
+            )
+        };
+        // Outside an additive job every lookup reads its row alone.
+        assert_eq!(find("b1", "ARG").unwrap().as_deref(), Some("b1/ARG"));
+        assert_eq!(find("b1", "ARG").unwrap().as_deref(), Some("b1/ARG"));
+        additive(|| {
+            // First row of a group: alone; the same row again: remembered.
+            assert_eq!(find("b1", "BRA").unwrap().as_deref(), Some("b1/BRA"));
+            assert_eq!(find("b1", "BRA").unwrap().as_deref(), Some("b1/BRA"));
+            // A second row: the whole group; then nothing more is read for it, and a key
+            // outside it is known to be absent.
+            assert_eq!(find("b1", "CAN").unwrap().as_deref(), Some("b1/CAN"));
+            assert_eq!(find("b1", "ARG").unwrap().as_deref(), Some("b1/ARG"));
+            assert_eq!(find("b1", "ZAF").unwrap(), None);
+            // Another group is its own.
+            assert_eq!(find("b2", "ARG").unwrap().as_deref(), Some("b2/ARG"));
+        });
+        forget();
+        additive(|| assert_eq!(find("b1", "ARG").unwrap().as_deref(), Some("b1/ARG")));
+        forget();
+        let expected: Vec<Option<String>> = vec![
+            Some("ARG".into()),
+            Some("ARG".into()),
+            Some("BRA".into()),
+            None,
+            Some("ARG".into()),
+            Some("ARG".into()),
+        ];
+        assert_eq!(reads, expected);
     }
 }

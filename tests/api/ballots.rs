@@ -80,6 +80,58 @@ fn decision(ballot: &Value, d: &str) -> Value {
     body
 }
 
+/// Sends each `(ballot id, member, delegate, body)` decision, in order, while the writer is held,
+/// so that they all run in one writer batch; answers each one's status, version and problem code.
+async fn cast_in_one_batch(
+    app: &TestApp,
+    queued: Vec<(String, String, Cred, Value)>,
+) -> Vec<(u16, Option<i64>, Value)> {
+    use std::time::Duration;
+
+    let hold = app.hold_writer(1_000).await;
+    let mut sent = Vec::new();
+    for (ballot, member, cred, body) in queued {
+        let request = app
+            .request(
+                Method::PUT,
+                &format!("/v1/ballots/{ballot}/ratifications/{member}"),
+            )
+            .bearer_auth(&cred.token)
+            .json(&body);
+        sent.push(tokio::spawn(async move { request.send().await.unwrap() }));
+        tokio::time::sleep(Duration::from_millis(80)).await;
+    }
+    hold.await.unwrap().unwrap();
+    let mut answers = Vec::new();
+    for response in sent {
+        let response = response.await.unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        answers.push((status, body["version"].as_i64(), body["code"].clone()));
+    }
+    answers
+}
+
+/// Every version of every decision on ballot `id`: (member, version, decision, current).
+async fn history(app: &TestApp, id: &str) -> Vec<(String, i64, String, bool)> {
+    let list = app
+        .get_json(&format!("/v1/ballots/{id}/ratifications?history=true"))
+        .await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member"].as_str().unwrap().to_string(),
+                r["version"].as_i64().unwrap(),
+                r["decision"].as_str().unwrap().to_string(),
+                r["current"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
 async fn ballot_now(app: &TestApp, ballot: &Value) -> Value {
     app.get_json(&format!("/v1/ballots/{}", ballot["id"].as_str().unwrap()))
         .await
@@ -1111,8 +1163,6 @@ db_test!(
 db_test!(
     decisions_of_one_member_in_one_batch_replace_each_other_in_order,
     |app| {
-        use std::time::Duration;
-
         drafted(&mut app, "AIS-0001").await;
         let v = voters(&mut app, 2).await;
         let ballot = open_ballot(&mut app, "AIS-0001", 3600, None).await;
@@ -1141,28 +1191,11 @@ db_test!(
             (0, decision(&ballot, "abstain")),
             (1, decision(&ballot, "decline")),
         ];
-        let hold = app.hold_writer(1_000).await;
-        let mut sent = Vec::new();
-        for (who, body) in queued {
-            let (member, cred) = &v[who];
-            let request = app
-                .request(
-                    Method::PUT,
-                    &format!("/v1/ballots/{id}/ratifications/{member}"),
-                )
-                .bearer_auth(&cred.token)
-                .json(&body);
-            sent.push(tokio::spawn(async move { request.send().await.unwrap() }));
-            tokio::time::sleep(Duration::from_millis(80)).await;
-        }
-        hold.await.unwrap().unwrap();
-        let mut answers = Vec::new();
-        for response in sent {
-            let response = response.await.unwrap();
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap();
-            answers.push((status, body["version"].as_i64(), body["code"].clone()));
-        }
+        let queued = queued
+            .into_iter()
+            .map(|(who, body)| (id.clone(), v[who].0.clone(), v[who].1.clone(), body))
+            .collect();
+        let answers = cast_in_one_batch(&app, queued).await;
         assert_eq!(
             answers,
             vec![
@@ -1175,29 +1208,17 @@ db_test!(
             ]
         );
 
-        let history = app
-            .get_json(&format!("/v1/ballots/{id}/ratifications?history=true"))
-            .await;
-        let versions: Vec<(&str, i64, &str, bool)> = history["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["member"].as_str().unwrap(),
-                    r["version"].as_i64().unwrap(),
-                    r["decision"].as_str().unwrap(),
-                    r["current"].as_bool().unwrap(),
-                )
-            })
-            .collect();
+        let versions = history(&app, &id).await;
         let (a, b) = (v[0].0.as_str(), v[1].0.as_str());
+        let row = |m: &str, version: i64, d: &str, current: bool| {
+            (m.to_string(), version, d.to_string(), current)
+        };
         let mut expected = vec![
-            (a, 1, "decline", false),
-            (a, 2, "ratify", false),
-            (a, 3, "abstain", true),
-            (b, 1, "ratify", false),
-            (b, 2, "decline", true),
+            row(a, 1, "decline", false),
+            row(a, 2, "ratify", false),
+            row(a, 3, "abstain", true),
+            row(b, 1, "ratify", false),
+            row(b, 2, "decline", true),
         ];
         expected.sort();
         assert_eq!(versions, expected);
@@ -1218,6 +1239,119 @@ db_test!(
                 "ratification.cast",
                 "ratification.amended",
                 "ratification.amended"
+            ]
+        );
+        assert_eq!(app.get_json("/v1/events/verify").await["ok"], true);
+    }
+);
+
+// Within one writer batch the members a ballot sees are read once for the batch, not once per
+// decision (see `db::memo::remember_group`). What each decision is checked against must still be
+// that ballot's own: its electorate, and each member's current decision there, stored or pending
+// in the batch; a member of one ballot's electorate is outside another's, and a decision on one
+// ballot is not the current one on another.
+db_test!(
+    decisions_of_several_members_on_two_ballots_in_one_batch_see_their_own_ballot,
+    |app| {
+        drafted(&mut app, "AIS-0001").await;
+        drafted(&mut app, "AIS-0002").await;
+        let v = voters(&mut app, 3).await;
+        let first = open_ballot(&mut app, "AIS-0001", 3600, None).await;
+        app.member("ZAF", "state", true, "africa").await;
+        let latecomer = app.client(&["delegate"], Some("ZAF")).await;
+        let second = open_ballot(&mut app, "AIS-0002", 3600, None).await;
+        let (b1, b2) = (
+            first["id"].as_str().unwrap().to_string(),
+            second["id"].as_str().unwrap().to_string(),
+        );
+        // One decision stored before the batch: the batch must see it as current on b2 only.
+        assert_eq!(
+            cast(&app, &second, &v[0].0, &v[0].1, decision(&second, "ratify"))
+                .await
+                .status(),
+            201
+        );
+        let events_before = app.events().await.len();
+
+        let zaf = ("ZAF".to_string(), latecomer);
+        let (arg, bra, can) = (v[0].clone(), v[1].clone(), v[2].clone());
+        let on = |ballot: &str, (member, cred): &(String, Cred), body: Value| {
+            (ballot.to_string(), member.clone(), cred.clone(), body)
+        };
+        let queued = vec![
+            on(&b1, &arg, decision(&first, "ratify")),
+            on(&b1, &bra, decision(&first, "abstain")),
+            // Outside b1's electorate (it joined after b1 opened), inside b2's.
+            on(&b1, &zaf, decision(&first, "ratify")),
+            on(&b2, &zaf, decision(&second, "abstain")),
+            on(&b1, &can, decision(&first, "decline")),
+            on(&b2, &arg, decision(&second, "abstain")),
+            on(&b1, &arg, decision(&first, "abstain")),
+            on(&b2, &bra, decision(&second, "ratify")),
+            // Repeats of a pending decision (b1) and of one stored in this batch's b2 history.
+            on(&b1, &bra, decision(&first, "abstain")),
+            on(&b2, &arg, decision(&second, "abstain")),
+        ];
+        let answers = cast_in_one_batch(&app, queued).await;
+        let forbidden = json!("forbidden");
+        assert_eq!(
+            answers,
+            vec![
+                (201, Some(1), Value::Null),
+                (201, Some(1), Value::Null),
+                (403, None, forbidden),
+                (201, Some(1), Value::Null),
+                (201, Some(1), Value::Null),
+                (200, Some(2), Value::Null),
+                (200, Some(2), Value::Null),
+                (201, Some(1), Value::Null),
+                (200, Some(1), Value::Null),
+                (200, Some(2), Value::Null),
+            ]
+        );
+
+        let row = |m: &str, version: i64, d: &str, current: bool| {
+            (m.to_string(), version, d.to_string(), current)
+        };
+        assert_eq!(
+            history(&app, &b1).await,
+            vec![
+                row("ARG", 1, "ratify", false),
+                row("ARG", 2, "abstain", true),
+                row("BRA", 1, "abstain", true),
+                row("CAN", 1, "decline", true),
+            ]
+        );
+        assert_eq!(
+            history(&app, &b2).await,
+            vec![
+                row("ARG", 1, "ratify", false),
+                row("ARG", 2, "abstain", true),
+                row("BRA", 1, "ratify", true),
+                row("ZAF", 1, "abstain", true),
+            ]
+        );
+        // One event per new version, in the order the decisions came.
+        let events = app.events().await;
+        let kinds: Vec<(&str, &str)> = events[events_before..]
+            .iter()
+            .map(|e| {
+                (
+                    e["type"].as_str().unwrap(),
+                    e["data"]["ballot"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("ratification.cast", b1.as_str()),
+                ("ratification.cast", b1.as_str()),
+                ("ratification.cast", b2.as_str()),
+                ("ratification.cast", b1.as_str()),
+                ("ratification.amended", b2.as_str()),
+                ("ratification.amended", b1.as_str()),
+                ("ratification.cast", b2.as_str()),
             ]
         );
         assert_eq!(app.get_json("/v1/events/verify").await["ok"], true);

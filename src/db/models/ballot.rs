@@ -3,9 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::models::member::MemberRow;
 use crate::db::schema::{ballot_electorate, ballots, members, ratifications};
+use crate::db::{DbConn, memo};
 use crate::domain::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -168,43 +168,77 @@ impl BallotRow {
     }
 
     /// The member `member` (`None` when no member has that code), whether it is in the electorate
-    /// of ballot `id`, and its current decision there, in one statement: a decision is cast on
-    /// the single writer's connection, where each statement is a round trip to PostgreSQL.
+    /// of ballot `id`, and its current decision there. A decision is cast on the single writer's
+    /// connection, where each statement is a round trip to PostgreSQL: this is one statement, and
+    /// within a batch that casts several decisions on one ballot, the second reads every member
+    /// at once and the others read nothing (see [`memo::remember_group`]).
     pub fn voter(conn: &mut DbConn, id: &str, member: &str) -> QueryResult<Option<Voter>> {
-        let in_electorate = diesel::dsl::exists(
-            ballot_electorate::table.filter(
-                ballot_electorate::ballot_id
-                    .eq(id)
-                    .and(ballot_electorate::member_code.eq(member)),
-            ),
-        );
-        let found: Option<(MemberRow, bool, Option<RatificationRow>)> =
-            crate::on_backend!(conn, |c| members::table
-                .left_join(
-                    ratifications::table.on(ratifications::member_code
-                        .eq(members::code)
-                        .and(ratifications::ballot_id.eq(id))
-                        .and(ratifications::current)),
-                )
-                .filter(members::code.eq(member))
-                .select((
-                    MemberRow::as_select(),
-                    in_electorate,
-                    Option::<RatificationRow>::as_select(),
-                ))
-                .first(c)
-                .optional())?;
-        Ok(found.map(|(member, in_electorate, stored)| Voter {
-            // A version this batch has yet to store replaces the stored one.
-            current: batch::current(id, &member.code).or(stored),
+        let stored = memo::remember_group(
+            |m| &mut m.voters,
+            id,
             member,
-            in_electorate,
+            |only| Self::voters(conn, id, only),
+        )?;
+        Ok(stored.map(|stored| Voter {
+            // A version this batch has yet to store replaces the stored one.
+            current: batch::current(id, &stored.member.code).or(stored.current),
+            ..stored
         }))
+    }
+
+    /// Every member (or `only` that one) as ballot `id` sees it, with its stored current decision.
+    fn voters(
+        conn: &mut DbConn,
+        id: &str,
+        only: Option<&str>,
+    ) -> QueryResult<Vec<(String, Voter)>> {
+        let found: Vec<(MemberRow, Option<String>, Option<RatificationRow>)> =
+            crate::on_backend!(conn, |c| {
+                // Not boxed: a boxed query is planned anew every time, this one is prepared once
+                // per connection (diesel's statement cache). The ballot is bound as an owned
+                // string: diesel wants a two-join query's parameters to be 'static.
+                macro_rules! query {
+                    () => {
+                        members::table
+                            .left_join(
+                                ballot_electorate::table.on(ballot_electorate::member_code
+                                    .eq(members::code)
+                                    .and(ballot_electorate::ballot_id.eq(id.to_owned()))),
+                            )
+                            .left_join(
+                                ratifications::table.on(ratifications::member_code
+                                    .eq(members::code)
+                                    .and(ratifications::ballot_id.eq(id.to_owned()))
+                                    .and(ratifications::current)),
+                            )
+                            .select((
+                                MemberRow::as_select(),
+                                ballot_electorate::member_code.nullable(),
+                                Option::<RatificationRow>::as_select(),
+                            ))
+                    };
+                }
+                match only {
+                    Some(code) => query!().filter(members::code.eq(code)).load(c),
+                    None => query!().load(c),
+                }
+            })?;
+        Ok(found
+            .into_iter()
+            .map(|(member, elector, current)| {
+                let voter = Voter {
+                    in_electorate: elector.is_some(),
+                    current,
+                    member,
+                };
+                (voter.member.code.clone(), voter)
+            })
+            .collect())
     }
 }
 
 /// A member as a ballot sees it: see [`BallotRow::voter`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Voter {
     pub member: MemberRow,
     pub in_electorate: bool,
