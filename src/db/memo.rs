@@ -110,13 +110,15 @@ where
 /// The row `key` of group `group` in the map `map` picks, or `None` when the group has no such
 /// row. `load(Some(key))` reads that row alone (none, or one `(key, row)`), `load(None)` the
 /// whole group. The first lookup in a group reads its row alone; a second lookup of another
-/// row in the same group reads the whole group, and every later one reads nothing. A batch
-/// with one decision on a ballot reads one member; one with sixty reads two times instead of
-/// sixty. Outside an additive job every lookup reads its row alone.
+/// row in the same group reads the whole group when `whole` is set, and every later one reads
+/// nothing. A batch with one decision on a ballot reads one member; one with sixty reads two
+/// times instead of sixty. Without `whole` each row is read alone once, then remembered. Outside
+/// an additive job every lookup reads its row alone.
 pub fn remember_group<V, E>(
     map: fn(&mut Memo) -> &mut HashMap<String, Group<V>>,
     group: &str,
     key: &str,
+    whole: bool,
     load: impl FnOnce(Option<&str>) -> Result<Vec<(String, V)>, E>,
 ) -> Result<Option<V>, E>
 where
@@ -137,7 +139,8 @@ where
             Some(g) => match g.rows.get(key) {
                 Some(row) => Plan::Known(Some(row.clone())),
                 None if g.complete => Plan::Known(None),
-                None => Plan::All,
+                None if whole => Plan::All,
+                None => Plan::One { remember: true },
             },
         }
     });
@@ -248,13 +251,14 @@ mod tests {
     fn a_group_is_read_row_by_row_once_then_whole_on_the_second_row() {
         forget();
         let mut reads: Vec<Option<String>> = Vec::new();
-        let mut find = |group: &str, key: &str| -> Result<Option<String>, String> {
+        let mut find = |group: &str, key: &str, whole: bool| -> Result<Option<String>, String> {
             remember_group(
                 |m| &mut m.test_groups,
                 group,
                 key,
+                whole,
                 |only| {
-                    reads.push(only.map(str::to_string));
+                    reads.push(only.map(|k| format!("{group}/{k}")));
                     let all =
                         ["ARG", "BRA", "CAN"].map(|k| (k.to_string(), format!("{group}/{k}")));
                     Ok(all
@@ -265,30 +269,35 @@ mod tests {
             )
         };
         // Outside an additive job every lookup reads its row alone.
-        assert_eq!(find("b1", "ARG").unwrap().as_deref(), Some("b1/ARG"));
-        assert_eq!(find("b1", "ARG").unwrap().as_deref(), Some("b1/ARG"));
+        assert_eq!(find("b1", "ARG", true).unwrap().as_deref(), Some("b1/ARG"));
+        assert_eq!(find("b1", "ARG", true).unwrap().as_deref(), Some("b1/ARG"));
         additive(|| {
             // First row of a group: alone; the same row again: remembered.
-            assert_eq!(find("b1", "BRA").unwrap().as_deref(), Some("b1/BRA"));
-            assert_eq!(find("b1", "BRA").unwrap().as_deref(), Some("b1/BRA"));
+            assert_eq!(find("b1", "BRA", true).unwrap().as_deref(), Some("b1/BRA"));
+            assert_eq!(find("b1", "BRA", true).unwrap().as_deref(), Some("b1/BRA"));
             // A second row: the whole group; then nothing more is read for it, and a key
             // outside it is known to be absent.
-            assert_eq!(find("b1", "CAN").unwrap().as_deref(), Some("b1/CAN"));
-            assert_eq!(find("b1", "ARG").unwrap().as_deref(), Some("b1/ARG"));
-            assert_eq!(find("b1", "ZAF").unwrap(), None);
-            // Another group is its own.
-            assert_eq!(find("b2", "ARG").unwrap().as_deref(), Some("b2/ARG"));
+            assert_eq!(find("b1", "CAN", true).unwrap().as_deref(), Some("b1/CAN"));
+            assert_eq!(find("b1", "ARG", true).unwrap().as_deref(), Some("b1/ARG"));
+            assert_eq!(find("b1", "ZAF", true).unwrap(), None);
+            // Another group is its own; without `whole` each row is read alone, once.
+            assert_eq!(find("b2", "ARG", false).unwrap().as_deref(), Some("b2/ARG"));
+            assert_eq!(find("b2", "BRA", false).unwrap().as_deref(), Some("b2/BRA"));
+            assert_eq!(find("b2", "ARG", false).unwrap().as_deref(), Some("b2/ARG"));
+            assert_eq!(find("b2", "ZAF", false).unwrap(), None);
         });
         forget();
-        additive(|| assert_eq!(find("b1", "ARG").unwrap().as_deref(), Some("b1/ARG")));
+        additive(|| assert_eq!(find("b1", "ARG", true).unwrap().as_deref(), Some("b1/ARG")));
         forget();
         let expected: Vec<Option<String>> = vec![
-            Some("ARG".into()),
-            Some("ARG".into()),
-            Some("BRA".into()),
+            Some("b1/ARG".into()),
+            Some("b1/ARG".into()),
+            Some("b1/BRA".into()),
             None,
-            Some("ARG".into()),
-            Some("ARG".into()),
+            Some("b2/ARG".into()),
+            Some("b2/BRA".into()),
+            Some("b2/ZAF".into()),
+            Some("b1/ARG".into()),
         ];
         assert_eq!(reads, expected);
     }

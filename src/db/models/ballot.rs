@@ -170,13 +170,17 @@ impl BallotRow {
     /// The member `member` (`None` when no member has that code), whether it is in the electorate
     /// of ballot `id`, and its current decision there. A decision is cast on the single writer's
     /// connection, where each statement is a round trip to PostgreSQL: this is one statement, and
-    /// within a batch that casts several decisions on one ballot, the second reads every member
-    /// at once and the others read nothing (see [`memo::remember_group`]).
+    /// on PostgreSQL, within a batch that casts several decisions on one ballot, the second reads
+    /// every member at once and the others read nothing (see [`memo::remember_group`]). SQLite
+    /// answers in process, where reading all 193 members costs more than the few a batch asks
+    /// for: there each member is read alone, once per batch.
     pub fn voter(conn: &mut DbConn, id: &str, member: &str) -> QueryResult<Option<Voter>> {
+        let whole = !conn.is_sqlite();
         let stored = memo::remember_group(
             |m| &mut m.voters,
             id,
             member,
+            whole,
             |only| Self::voters(conn, id, only),
         )?;
         Ok(stored.map(|stored| Voter {
