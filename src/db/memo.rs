@@ -36,9 +36,10 @@ pub struct Memo {
     active: bool,
     pub standards: HashMap<String, StandardRow>,
     pub open_periods: HashMap<String, Option<PeriodRow>>,
-    /// (reference, revision, clause id) → (position, clause hash), or `None`: no such clause.
-    pub clauses: HashMap<(String, i32, String), Option<(i32, String)>>,
-    pub members: HashMap<String, MemberRow>,
+    /// Clauses by revision (see [`clause_group`]): clause id → (position, clause hash).
+    pub clauses: HashMap<String, Group<(i32, String)>>,
+    /// Members by code, in one group (see [`MEMBERS`]).
+    pub members: HashMap<String, Group<MemberRow>>,
     /// Ballots by id (on PostgreSQL read `FOR UPDATE`: the lock is the batch transaction's from
     /// the first read on; a job that fails makes the batch forget, and the next one reads and
     /// locks it again).
@@ -47,10 +48,21 @@ pub struct Memo {
     pub voters: HashMap<String, Group<Voter>>,
     #[cfg(test)]
     test_groups: HashMap<String, Group<String>>,
+    #[cfg(test)]
+    test_rows: HashMap<String, MemberRow>,
 }
 
-/// Rows of one group (the members as one ballot sees them), remembered one at a time until the
-/// batch asks for a second row of the group: then all of them, read by one statement.
+/// The one group of [`Memo::members`]: the member registry, a few hundred rows at most.
+pub const MEMBERS: &str = "";
+
+/// The group of [`Memo::clauses`] that holds revision `revision` of standard `reference`.
+pub fn clause_group(reference: &str, revision: i32) -> String {
+    format!("{reference}\u{0}{revision}")
+}
+
+/// Rows of one group (the members as one ballot sees them, the clauses of one revision, the
+/// member registry), remembered one at a time until the batch asks for a second row of the
+/// group: then, on PostgreSQL, all of them, read by one statement.
 pub struct Group<V> {
     complete: bool,
     rows: HashMap<String, V>,
@@ -66,6 +78,8 @@ impl Memo {
         self.voters.clear();
         #[cfg(test)]
         self.test_groups.clear();
+        #[cfg(test)]
+        self.test_rows.clear();
     }
 }
 
@@ -195,7 +209,7 @@ mod tests {
 
     fn lookup(calls: &mut u32, key: &str) -> Result<MemberRow, String> {
         remember(
-            |m| &mut m.members,
+            |m| &mut m.test_rows,
             key.to_string(),
             || {
                 *calls += 1;
@@ -239,7 +253,7 @@ mod tests {
         // A failed load is not remembered.
         additive(|| {
             let failed: Result<MemberRow, String> =
-                remember(|m| &mut m.members, "FRA".into(), || Err("down".into()));
+                remember(|m| &mut m.test_rows, "FRA".into(), || Err("down".into()));
             assert!(failed.is_err());
             lookup(&mut calls, "FRA").unwrap();
         });

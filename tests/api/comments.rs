@@ -1368,6 +1368,98 @@ db_test!(
     }
 );
 
+// In a batch of the writer, the member registry and a revision's clauses are read once (on
+// PostgreSQL, all of them at the second lookup; on SQLite one row at a time). Each comment of the
+// batch must still get its own member and clause, and a missing clause or a suspended member
+// must be refused as it would be alone.
+db_test!(
+    comments_of_several_members_on_several_clauses_in_one_batch_each_get_their_own,
+    |app| {
+        use accord::db::schema::{clauses, comments, members};
+        use diesel::prelude::*;
+
+        let s = setup(&mut app).await;
+        app.member("KEN", "state", true, "africa").await;
+        let ken = app.client(&["commenter"], Some("KEN")).await;
+        {
+            let mut conn = app.app_state.db.write_pool.get().unwrap();
+            diesel::update(members::table.find("KEN"))
+                .set(members::status.eq("suspended"))
+                .execute(&mut *conn)
+                .unwrap();
+        }
+        let hold = app.hold_writer(600).await;
+        let sends = [
+            (&s.bra.token, "2", "BRA on 2"),
+            (&s.fra_delegate.token, "3", "FRA on 3"),
+            (&s.bra_delegate.token, "1", "BRA delegate on 1"),
+            (
+                &s.fra_delegate.token,
+                "9",
+                "FRA on a clause that is not there",
+            ),
+            (&ken.token, "1", "KEN while suspended"),
+            (&s.fra_delegate.token, "2", "FRA on 2"),
+        ]
+        .map(|(token, clause, text)| {
+            let request = app
+                .request(Method::POST, "/v1/standards/AIS-0001/comments")
+                .bearer_auth(token)
+                .json(&technical(clause, text));
+            tokio::spawn(async move { request.send().await.unwrap() })
+        });
+        hold.await.unwrap().unwrap();
+        let mut statuses = Vec::new();
+        for send in sends {
+            statuses.push(send.await.unwrap().status().as_u16());
+        }
+        assert_eq!(statuses, vec![201, 201, 201, 422, 403, 201]);
+
+        // Each stored comment carries its own member and the position and hash of its own clause.
+        let mut conn = app.app_state.db.read_pool.get().unwrap();
+        let mut stored: Vec<(String, String, i32, Option<String>, Option<String>)> =
+            comments::table
+                .filter(comments::reference.eq("AIS-0001"))
+                .select((
+                    comments::body,
+                    comments::member_code,
+                    comments::clause_position,
+                    comments::clause_id,
+                    comments::clause_hash,
+                ))
+                .load(&mut *conn)
+                .unwrap();
+        stored.sort();
+        let clause_rows: Vec<(String, i32, String)> = clauses::table
+            .filter(
+                clauses::reference
+                    .eq("AIS-0001")
+                    .and(clauses::revision.eq(1)),
+            )
+            .select((clauses::clause_id, clauses::position, clauses::clause_hash))
+            .load(&mut *conn)
+            .unwrap();
+        let clause = |id: &str| {
+            let (_, position, hash) = clause_rows.iter().find(|c| c.0 == id).unwrap();
+            (*position, Some(id.to_string()), Some(hash.clone()))
+        };
+        let expected = |body: &str, member: &str, id: &str| {
+            let (position, id, hash) = clause(id);
+            (body.to_string(), member.to_string(), position, id, hash)
+        };
+        assert_eq!(
+            stored,
+            vec![
+                expected("BRA delegate on 1", "BRA", "1"),
+                expected("BRA on 2", "BRA", "2"),
+                expected("FRA on 2", "FRA", "2"),
+                expected("FRA on 3", "FRA", "3"),
+            ]
+        );
+        assert_ne!(clause("1").2, clause("2").2, "the clauses hash apart");
+    }
+);
+
 // In a batch of the writer, new comments are kept and stored together by one INSERT before the
 // commit. A reply queued behind its parent in the same batch must find the parent among them,
 // and a comment job that fails after building its row must leave neither row nor event behind.

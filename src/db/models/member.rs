@@ -48,6 +48,21 @@ impl MemberRow {
             .first(c))
     }
 
+    /// Every member (or `only` that one), by code: the writer's batch reads the registry once
+    /// (see `memo::remember_group`).
+    pub fn among(conn: &mut DbConn, only: Option<&str>) -> QueryResult<Vec<(String, MemberRow)>> {
+        let rows: Vec<MemberRow> = match only {
+            Some(code) => crate::on_backend!(conn, |c| members::table
+                .filter(members::code.eq(code))
+                .select(MemberRow::as_select())
+                .load(c)),
+            None => crate::on_backend!(conn, |c| members::table
+                .select(MemberRow::as_select())
+                .load(c)),
+        }?;
+        Ok(rows.into_iter().map(|m| (m.code.clone(), m)).collect())
+    }
+
     pub fn insert(conn: &mut DbConn, row: &MemberRow) -> QueryResult<()> {
         diesel::insert_into(members::table)
             .values(row)

@@ -112,11 +112,15 @@ pub fn acting_member(
     if let Some(claimed) = claimed {
         caller.require_member(claimed)?;
     }
-    let member = memo::remember(
+    let whole = !conn.is_sqlite();
+    let member = memo::remember_group(
         |m| &mut m.members,
-        own.clone(),
-        || MemberRow::find(conn, &own),
-    )?;
+        memo::MEMBERS,
+        &own,
+        whole,
+        |only| MemberRow::among(conn, only),
+    )?
+    .ok_or(diesel::result::Error::NotFound)?;
     if member.status != "active" {
         return Err(ApiError::Forbidden(format!(
             "member {own} is {} and cannot comment or vote",
@@ -124,6 +128,32 @@ pub fn acting_member(
         )));
     }
     Ok(own)
+}
+
+/// The clauses of revision `revision` of `reference` (or `only` that one): id → (position, hash).
+fn clause_anchors(
+    conn: &mut DbConn,
+    reference: &str,
+    revision: i32,
+    only: Option<&str>,
+) -> diesel::QueryResult<Vec<(String, (i32, String))>> {
+    let of_revision = clauses::reference
+        .eq(reference)
+        .and(clauses::revision.eq(revision));
+    let columns = (
+        clauses::clause_id,
+        (clauses::position, clauses::clause_hash),
+    );
+    match only {
+        Some(id) => crate::on_backend!(conn, |c| clauses::table
+            .filter(of_revision.and(clauses::clause_id.eq(id)))
+            .select(columns)
+            .load(c)),
+        None => crate::on_backend!(conn, |c| clauses::table
+            .filter(of_revision)
+            .select(columns)
+            .load(c)),
+    }
 }
 
 /// Stores a comment in the open period of `reference`, with its `comment.created` event.
@@ -187,22 +217,13 @@ pub fn insert_comment(
     let (clause_position, clause_hash) = match &new.clause {
         None => (0, None),
         Some(id) => {
-            let key = (reference.to_string(), period.revision, id.clone());
-            let found: Option<(i32, String)> = memo::remember(
+            let whole = !conn.is_sqlite();
+            let found: Option<(i32, String)> = memo::remember_group(
                 |m| &mut m.clauses,
-                key,
-                || {
-                    crate::on_backend!(conn, |c| clauses::table
-                        .filter(
-                            clauses::reference
-                                .eq(reference)
-                                .and(clauses::revision.eq(period.revision))
-                                .and(clauses::clause_id.eq(id)),
-                        )
-                        .select((clauses::position, clauses::clause_hash))
-                        .first(c)
-                        .optional())
-                },
+                &memo::clause_group(reference, period.revision),
+                id,
+                whole,
+                |only| clause_anchors(conn, reference, period.revision, only),
             )?;
             let (position, hash) = found.ok_or_else(|| {
                 ApiError::invalid(
