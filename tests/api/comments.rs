@@ -1417,18 +1417,19 @@ db_test!(
 
         // Each stored comment carries its own member and the position and hash of its own clause.
         let mut conn = app.app_state.db.read_pool.get().unwrap();
-        let mut stored: Vec<(String, String, i32, Option<String>, Option<String>)> =
-            comments::table
-                .filter(comments::reference.eq("AIS-0001"))
-                .select((
-                    comments::body,
-                    comments::member_code,
-                    comments::clause_position,
-                    comments::clause_id,
-                    comments::clause_hash,
-                ))
-                .load(&mut *conn)
-                .unwrap();
+        // body, member, clause position, clause id, clause hash
+        type Stored = (String, String, i32, Option<String>, Option<String>);
+        let mut stored: Vec<Stored> = comments::table
+            .filter(comments::reference.eq("AIS-0001"))
+            .select((
+                comments::body,
+                comments::member_code,
+                comments::clause_position,
+                comments::clause_id,
+                comments::clause_hash,
+            ))
+            .load(&mut *conn)
+            .unwrap();
         stored.sort();
         let clause_rows: Vec<(String, i32, String)> = clauses::table
             .filter(
