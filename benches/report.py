@@ -88,6 +88,8 @@ class Backend:
         self.ceilings = {}
         # The database alone reading W3's rows (queries/s), when measured.
         self.rows_ceiling = load(d / "results" / "rows_ceiling_W3.json")
+        # PostgreSQL's own batched rate for W4's rows (writes/s), set by main() when measured.
+        self.w4_rows: float | None = None
         for name in WORKLOADS:
             r = load(d / "results" / f"{name}.json")
             if r is not None:
@@ -118,6 +120,17 @@ class Backend:
         if not rows or not http:
             return None
         return 1 / (1 / rows + 1 / http)
+
+    def w4_bound(self) -> float | None:
+        """PostgreSQL only: an upper bound for W4 from PostgreSQL storing W4's rows in perfect
+        group commit and nothing else (pg_ceiling_batch.sql) and a bare actix-web answering
+        `/healthz`-sized requests and nothing else, each measured alone on the same two cores. A
+        service must do both, so their costs per request add up. The control's size is smaller
+        than W4's request and response, so the bound is generous."""
+        http = self.ceiling("control")
+        if not self.w4_rows or not http:
+            return None
+        return 1 / (1 / self.w4_rows + 1 / http)
 
     def w6_bound(self) -> float | None:
         """An upper bound for W6 from the ceilings of its reads alone (22.5 % each of W1, W2,
@@ -159,15 +172,24 @@ def target(b: Backend, name: str, fsync: float | None) -> tuple[str, bool | None
         met = rps is not None and rps >= factor * base
         text = f"≥ {factor:g}× {what} = {fmt(factor * base)}"
         # Against the control, say when the bytes alone are beyond the target on this machine.
-        bound = {"W6": b.w6_bound(), "W3": b.w3_bound() or b.ceiling("W3")}.get(name, b.ceiling(name))
-        if what == "control" and not met and bound is not None and bound < factor * base:
+        # W4 on PostgreSQL, judged against the disk, likewise when its rows alone are beyond it.
+        bound = {
+            "W6": b.w6_bound(),
+            "W3": b.w3_bound() or b.ceiling("W3"),
+            "W4": b.w4_bound(),
+        }.get(name, b.ceiling(name))
+        judged = what == "control" or (name == "W4" and not sqlite)
+        if judged and not met and bound is not None and bound < factor * base:
             how = {
+                "W4": "its rows stored by PostgreSQL alone in perfect group commit and a bare "
+                "actix-web's `/healthz`, together,",
                 "W6": "its reads alone (bytes, and W3's rows when measured)",
                 "W3": "its rows from the database alone and its bytes from a bare actix-web, together,"
                 if b.w3_bound()
                 else "the same bytes from a bare actix-web",
             }.get(name, "the same bytes from a bare actix-web")
-            text += f" (out of reach here: {how} {fmt(bound, 0)}/s = {fmt(ratio(bound, base), 2)}× control)"
+            unit = "fdatasync/s" if name == "W4" and not sqlite else "control"
+            text += f" (out of reach here: {how} {fmt(bound, 0)}/s = {fmt(ratio(bound, base), 2)}× {unit})"
         return text, met
 
     if name == "control":
@@ -264,6 +286,9 @@ def main() -> int:
     p1 = load(args.out / "datasette" / "results" / "P1.json")
     p1_strict = load(args.out / "datasette" / "results" / "P1strict.json")
     backends = [b for b in (Backend(args.out, k, t) for k, t in BACKENDS) if b.present]
+    for b in backends:
+        if b.key == "postgres":
+            b.w4_rows = (ceiling.get("batch") or {}).get("writes_per_sec")
 
     md: list[str] = []
     w = md.append
@@ -550,6 +575,16 @@ def main() -> int:
             )
             + (f". Accord's W4 reached {fmt(ratio(w4, batch['writes_per_sec']), 2)}× the batched rate." if w4 else ".")
         )
+        bound = pg.w4_bound() if pg else None
+        if bound:
+            w(
+                "- A service must also take each W4 over HTTP on the same two cores: the batched rate "
+                f"and the bare actix-web's `/healthz` rate ({fmt(pg.ceiling('control'))}/s, a smaller "
+                "request and response than W4's), their costs per request added, bound W4 on "
+                f"PostgreSQL at **{fmt(bound)}/s**"
+                + (f" ({fmt(ratio(bound, 3 * fsync), 2)}× the W4 target)" if fsync else "")
+                + (f"; Accord's W4 reached {fmt(ratio(w4, bound), 2)}× that." if w4 else ".")
+            )
     if p1:
         w(
             f"- Datasette ({run.get('datasette', '?')}) serving the same SQLite file once Accord's SQLite "
