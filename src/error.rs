@@ -414,6 +414,10 @@ impl From<diesel::result::Error> for ApiError {
                 detail: "the database was busy with a conflicting change; retry".into(),
                 retry_after: 1,
             },
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable {
+                detail: "the connection to the database was lost; retry".into(),
+                retry_after: 1,
+            },
             Error::DatabaseError(_, info) if is_busy(info.message()) => Self::Unavailable {
                 detail: "the database is busy; retry".into(),
                 retry_after: 1,

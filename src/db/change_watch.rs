@@ -16,7 +16,6 @@ use std::sync::Mutex;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use r2d2::ManageConnection;
 
 use super::{DbConn, Manager};
 
@@ -34,7 +33,7 @@ impl ChangeWatch {
     /// Opens the watching connection (read-only, as the read pool's are).
     pub fn open(manager: &Manager) -> Result<Self, String> {
         let mut conn = manager
-            .connect()
+            .open()
             .map_err(|e| format!("cannot open the change-watch connection: {e}"))?;
         // It is read from the HTTP workers: never wait long for a lock; a busy answer only
         // means "unknown", and the caller reads the database as it would without a cache.
@@ -70,17 +69,10 @@ mod tests {
     fn the_version_changes_with_every_commit_of_another_connection_and_only_then() {
         let dir = tempfile::tempdir().unwrap();
         let target = DatabaseTarget::Sqlite(dir.path().join("t.db"));
-        let writer = Manager {
-            target: target.clone(),
-            read_only: false,
-        };
-        let mut other = writer.connect().unwrap();
+        let writer = Manager::new(target.clone(), false);
+        let mut other = writer.open().unwrap();
         other.batch_execute("CREATE TABLE t (x INTEGER);").unwrap();
-        let watch = ChangeWatch::open(&Manager {
-            target,
-            read_only: true,
-        })
-        .unwrap();
+        let watch = ChangeWatch::open(&Manager::new(target, true)).unwrap();
         let first = watch.version().expect("a version");
         assert_eq!(watch.version(), Some(first), "nothing was committed");
         other.batch_execute("INSERT INTO t VALUES (1);").unwrap();
@@ -93,12 +85,9 @@ mod tests {
             .unwrap();
         assert_eq!(watch.version(), Some(second));
         // Another process is another connection: a fresh one stands for it.
-        let mut elsewhere = Manager {
-            target: DatabaseTarget::Sqlite(dir.path().join("t.db")),
-            read_only: false,
-        }
-        .connect()
-        .unwrap();
+        let mut elsewhere = Manager::new(DatabaseTarget::Sqlite(dir.path().join("t.db")), false)
+            .open()
+            .unwrap();
         elsewhere.batch_execute("UPDATE t SET x = 3;").unwrap();
         assert_ne!(watch.version(), Some(second));
     }

@@ -7,7 +7,7 @@
 //! never waits for readers or the writer, and what it cannot copy yet a later round copies.
 //!
 //! The writer keeps an automatic checkpoint, but only every 4,000 pages (`wal_autocheckpoint` in
-//! `Manager::connect`), and by then this thread has copied nearly everything, so it is cheap. It
+//! `Manager::open`), and by then this thread has copied nearly everything, so it is cheap. It
 //! is still needed: SQLite starts the WAL file over only when a write begins after a checkpoint
 //! that copied every frame, and a checkpoint racing a busy writer never does, so without it the
 //! WAL grew without bound under a steady stream of writes (1.3 GB after seeding scale 0.2, and
@@ -17,7 +17,6 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use r2d2::ManageConnection;
 
 use super::Manager;
 
@@ -29,7 +28,7 @@ pub struct Running;
 /// Opens the checkpoint connection and starts the thread.
 pub fn start(manager: Manager) -> Result<Arc<Running>, String> {
     let mut conn = manager
-        .connect()
+        .open()
         .map_err(|e| format!("cannot open the checkpoint connection: {e}"))?;
     let running = Arc::new(Running);
     let alive: Weak<Running> = Arc::downgrade(&running);
@@ -57,11 +56,8 @@ mod tests {
     fn writer_on_new_file() -> (tempfile::TempDir, std::path::PathBuf, Manager, DbConn) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let manager = Manager {
-            target: DatabaseTarget::Sqlite(path.clone()),
-            read_only: false,
-        };
-        let writer = manager.connect().unwrap();
+        let manager = Manager::new(DatabaseTarget::Sqlite(path.clone()), false);
+        let writer = manager.open().unwrap();
         (dir, path, manager, writer)
     }
 

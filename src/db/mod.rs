@@ -18,8 +18,8 @@ pub mod schema;
 pub mod time;
 pub mod writer;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -45,13 +45,26 @@ impl DbConn {
 pub struct Manager {
     target: DatabaseTarget,
     read_only: bool,
+    /// When a connection of this pool was last found lost (see `PROVEN_FOR`).
+    lost_at: Arc<Mutex<Option<Instant>>>,
 }
 
-impl r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
-    type Error = diesel::r2d2::Error;
+impl Manager {
+    pub fn new(target: DatabaseTarget, read_only: bool) -> Self {
+        Self {
+            target,
+            read_only,
+            lost_at: Arc::default(),
+        }
+    }
 
-    fn connect(&self) -> Result<DbConn, Self::Error> {
+    fn lost_at(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.lost_at.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new connection, set up for its backend and role (a pool's connections, and the SQLite
+    /// helpers' own).
+    pub fn open(&self) -> Result<DbConn, diesel::r2d2::Error> {
         match &self.target {
             DatabaseTarget::Postgres(url) => PgConnection::establish(url)
                 .map(DbConn::Postgres)
@@ -91,17 +104,85 @@ impl r2d2::ManageConnection for Manager {
             }
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+/// How long a pooled PostgreSQL connection counts as working after it last came back to the pool
+/// unbroken: taken again within that time it is used as it is; after it, it is tested first.
+///
+/// Testing every check-out (`SELECT 1`) cost a round trip per request, and one per batch on the
+/// writer, whose thread every write waits for: W4 on PostgreSQL gained about a quarter without it
+/// (history.md, step 26). Under load a connection is back within milliseconds, so it is never
+/// tested; a connection that idled (the server may have restarted meanwhile) always is.
+///
+/// One lost within that time is found broken by its first statement. Then every connection of
+/// the pool that was proven before that moment is tested at its next check-out (they were most
+/// likely lost together, say in a restart), a read is run again once (`Db::read`), and the
+/// writer begins its batch again (`writer`), so no request fails for it.
+pub const PROVEN_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection, and when it was last seen working.
+pub struct PoolConn {
+    conn: DbConn,
+    proven_at: Instant,
+}
+
+impl std::ops::Deref for PoolConn {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PoolConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// Whether the pool must not hand the connection out again: a statement found it unusable (on
+/// PostgreSQL: lost, and diesel then marks its transaction state broken), or it is still inside a
+/// transaction.
+pub fn is_broken(conn: &mut DbConn) -> bool {
+    match conn {
+        DbConn::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+        DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PoolConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<PoolConn, Self::Error> {
+        Ok(PoolConn {
+            conn: self.open()?,
+            proven_at: Instant::now(),
+        })
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        match conn {
-            DbConn::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-            DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+    /// Called at check-out on PostgreSQL only (a SQLite file cannot drop a connection).
+    fn is_valid(&self, conn: &mut PoolConn) -> Result<(), Self::Error> {
+        let lost_since = self.lost_at().is_some_and(|at| at >= conn.proven_at);
+        if !lost_since && conn.proven_at.elapsed() < PROVEN_FOR {
+            return Ok(());
         }
+        conn.conn
+            .batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        conn.proven_at = Instant::now();
+        Ok(())
+    }
+
+    /// Called as a connection comes back: a broken one is closed (and makes the others suspect),
+    /// any other is proven anew.
+    fn has_broken(&self, conn: &mut PoolConn) -> bool {
+        let broken = is_broken(&mut conn.conn);
+        if broken {
+            *self.lost_at() = Some(Instant::now());
+        } else {
+            conn.proven_at = Instant::now();
+        }
+        broken
     }
 }
 
@@ -140,14 +221,11 @@ impl Db {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(min_idle))
-                // A SQLite file cannot drop a connection, so the `SELECT 1` on every check-out
-                // only costs; a PostgreSQL connection can, and is tested.
+                // A SQLite file cannot drop a connection; a PostgreSQL connection can, and one
+                // that idled is tested at check-out (`PROVEN_FOR`).
                 .test_on_check_out(matches!(target, DatabaseTarget::Postgres(_)))
                 .connection_timeout(timeout)
-                .build(Manager {
-                    target: target.clone(),
-                    read_only,
-                })
+                .build(Manager::new(target.clone(), read_only))
                 .map_err(|e| {
                     format!(
                         "cannot connect to the {} database: {e}",
@@ -170,19 +248,15 @@ impl Db {
         };
         let writer = writer::Writer::start(write_pool.clone())?;
         let checkpointer = match target {
-            DatabaseTarget::Sqlite(_) => Some(checkpointer::start(Manager {
-                target: target.clone(),
-                read_only: false,
-            })?),
+            DatabaseTarget::Sqlite(_) => {
+                Some(checkpointer::start(Manager::new(target.clone(), false))?)
+            }
             DatabaseTarget::Postgres(_) => None,
         };
         let changes = match target {
-            DatabaseTarget::Sqlite(_) => {
-                Some(Arc::new(change_watch::ChangeWatch::open(&Manager {
-                    target: target.clone(),
-                    read_only: true,
-                })?))
-            }
+            DatabaseTarget::Sqlite(_) => Some(Arc::new(change_watch::ChangeWatch::open(
+                &Manager::new(target.clone(), true),
+            )?)),
             DatabaseTarget::Postgres(_) => None,
         };
         Ok(Self {
@@ -207,14 +281,30 @@ impl Db {
         self.changes.as_ref().and_then(|c| c.version())
     }
 
-    /// Runs `f` with a read connection on the blocking thread pool.
+    /// Runs `f` with a read connection on the blocking thread pool. If `f` fails because the
+    /// connection turned out to be lost (PostgreSQL restarted, or closed it, within `PROVEN_FOR`
+    /// of its last use), it runs once more on another connection: it only reads, so running it
+    /// again is safe.
     pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        F: Fn(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.read_pool.clone();
-        blocking(move || f(&mut *pool.get()?)).await
+        blocking(move || {
+            let mut conn = pool.get()?;
+            match f(&mut conn) {
+                Err(e) if is_broken(&mut conn) => {
+                    tracing::info!(error = %e, "a read found its connection lost; reading again");
+                    // Returned broken, it is closed; the next one is tested if it idled.
+                    drop(conn);
+                    let mut again = pool.get()?;
+                    f(&mut again)
+                }
+                result => result,
+            }
+        })
+        .await
     }
 
     /// Runs `f` as one atomic write on the writer thread: the change, its event and anything
@@ -258,10 +348,24 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    begin_write(conn)?;
+    finish_write(conn, f)
+}
+
+/// The beginning of `write_transaction`, for a caller that must know whether it began.
+pub fn begin_write(conn: &mut DbConn) -> QueryResult<()> {
     match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
     }
+}
+
+/// The rest of `write_transaction` after `begin_write`: runs `f`, then commits, or rolls back.
+pub fn finish_write<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     match f(conn) {
         Ok(value) => match <DbConn as TransactionManager<DbConn>>::commit_transaction(conn) {
             Ok(()) => Ok(value),

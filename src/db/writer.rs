@@ -21,7 +21,7 @@ use diesel::connection::SimpleConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::models::event;
-use super::{DbConn, Pool, memo, write_transaction};
+use super::{DbConn, Pool, PooledConn, begin_write, finish_write, is_broken, memo};
 use crate::error::{ApiError, ApiResult};
 
 /// Writes per transaction at most.
@@ -196,6 +196,24 @@ mod deferred {
     }
 }
 
+/// A connection with a batch's transaction begun. One that PostgreSQL dropped since its last use
+/// fails at `BEGIN`, before any job ran; it is closed as broken, which has the pool test the
+/// others (`PROVEN_FOR`), and the batch begins on another.
+fn begun(pool: &Pool) -> Result<PooledConn, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match begin_write(&mut conn) {
+        Ok(()) => return Ok(conn),
+        Err(e) if is_broken(&mut conn) => {
+            tracing::info!(error = %e, "the writer's connection was lost; beginning on another");
+        }
+        Err(e) => return Err(e.to_string()),
+    }
+    drop(conn);
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    begin_write(&mut conn).map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
 fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
@@ -205,10 +223,10 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut conn = match pool.get() {
+        let mut conn = match begun(&pool) {
             Ok(conn) => conn,
             Err(e) => {
-                tracing::warn!(error = %e, "the writer has no database connection");
+                tracing::warn!(error = %e, "the writer cannot begin a transaction");
                 // The jobs are dropped unrun: their callers see the write as lost.
                 continue;
             }
@@ -216,7 +234,7 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
         let mut deliveries: Vec<Delivery> = Vec::with_capacity(batch.len());
         deferred::begin();
         memo::forget();
-        let committed = write_transaction(&mut conn, |c| {
+        let committed = finish_write(&mut conn, |c| {
             for job in batch {
                 if !job.additive {
                     // A job that is not additive may read or change the comments and decisions

@@ -303,7 +303,7 @@ pub fn load(
     opts: BenchOptions,
 ) -> Result<BenchSummary, String> {
     let mut pooled = db.write_pool.get().map_err(err)?;
-    let conn = &mut *pooled;
+    let conn: &mut DbConn = &mut pooled;
     let existing: i64 = members::table.count().get_result(conn).map_err(err)?;
     let existing_standards: i64 = standards::table.count().get_result(conn).map_err(err)?;
     if existing + existing_standards > 0 {

@@ -1385,7 +1385,7 @@ db_test!(
             let mut conn = app.app_state.db.write_pool.get().unwrap();
             diesel::update(members::table.find("KEN"))
                 .set(members::status.eq("suspended"))
-                .execute(&mut *conn)
+                .execute(&mut **conn)
                 .unwrap();
         }
         let hold = app.hold_writer(600).await;
@@ -1428,7 +1428,7 @@ db_test!(
                 comments::clause_id,
                 comments::clause_hash,
             ))
-            .load(&mut *conn)
+            .load(&mut **conn)
             .unwrap();
         stored.sort();
         let clause_rows: Vec<(String, i32, String)> = clauses::table
@@ -1438,7 +1438,7 @@ db_test!(
                     .and(clauses::revision.eq(1)),
             )
             .select((clauses::clause_id, clauses::position, clauses::clause_hash))
-            .load(&mut *conn)
+            .load(&mut **conn)
             .unwrap();
         let clause = |id: &str| {
             let (_, position, hash) = clause_rows.iter().find(|c| c.0 == id).unwrap();

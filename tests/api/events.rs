@@ -372,7 +372,7 @@ fn events_schema(app: &TestApp) -> String {
         }
     };
     let mut conn = app.app_state.db.read_pool.get().unwrap();
-    let lines: Vec<Line> = diesel::sql_query(sql).load(&mut *conn).unwrap();
+    let lines: Vec<Line> = diesel::sql_query(sql).load(&mut **conn).unwrap();
     lines
         .into_iter()
         .map(|l| l.line)

@@ -228,7 +228,7 @@ impl TestApp {
         accord::db::schema::events::table
             .order(accord::db::schema::events::seq.asc())
             .select(accord::db::schema::events::event_type)
-            .load::<String>(&mut *conn)
+            .load::<String>(&mut **conn)
             .expect("events")
     }
 

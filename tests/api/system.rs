@@ -127,6 +127,65 @@ db_test!(
     }
 );
 
+db_test!(
+    requests_right_after_postgresql_drops_every_connection_still_succeed,
+    |app| {
+        // Within a second of its last use a pooled connection is taken without a test query
+        // (`db::PROVEN_FOR`); one that PostgreSQL dropped meanwhile must not fail a request.
+        app.member("BRA", "state", true, "latin_america_caribbean")
+            .await;
+        let admin = app.admin_token().await;
+        assert_eq!(app.get("/v1/members/BRA").await.status(), 200);
+        if app.backend == Backend::Postgres {
+            use diesel::prelude::*;
+            let mut other = diesel::PgConnection::establish(&app.settings.database_url).unwrap();
+            let dropped: Vec<bool> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ))
+            .load(&mut other)
+            .unwrap();
+            assert!(
+                !dropped.is_empty() && dropped.iter().all(|d| *d),
+                "the server's connections were dropped: {dropped:?}"
+            );
+        }
+        // The writer first, before any read has found a connection lost: its batch begins on a
+        // connection that works.
+        let counted = app
+            .app_state
+            .db
+            .write(|conn| {
+                use diesel::prelude::*;
+                Ok(accord::db::schema::members::table
+                    .count()
+                    .get_result::<i64>(conn)?)
+            })
+            .await;
+        assert_eq!(counted.ok(), Some(1), "a write right after the drop");
+        // A read (no token), an authenticated write (its revocation check is a read), and a read
+        // of what it wrote.
+        let read = app.get("/v1/members/BRA").await;
+        assert_eq!(read.status(), 200);
+        let created = app
+            .post(
+                "/v1/members",
+                &admin,
+                &json!({"code": "KEN", "name": "Kenya", "kind": "state", "voting": true, "region": "africa"}),
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        let listed = app.get_json("/v1/members").await;
+        let codes: Vec<&str> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["BRA", "KEN"]);
+    }
+);
+
 db_test!(problem_types_resolve_to_their_description, |app| {
     let described = app.get_json("/problems/validation_failed").await;
     assert_eq!(

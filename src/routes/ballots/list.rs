@@ -49,8 +49,10 @@ pub async fn list_ballots(
         .db
         .read(move |conn| {
             find_standard(conn, &reference)?;
-            let (rows, more) =
-                split_page(BallotRow::list(conn, &reference, after, limit + 1)?, limit);
+            let (rows, more) = split_page(
+                BallotRow::list(conn, &reference, after.clone(), limit + 1)?,
+                limit,
+            );
             let next = match rows.last() {
                 Some(last) if more => Some(pagination::encode_cursor(&(
                     Timestamp::from_naive(last.opens_at),

@@ -48,7 +48,7 @@ pub async fn list_comment_periods(
         .db
         .read(move |conn| {
             find_standard(conn, &reference)?;
-            Ok(PeriodRow::list(conn, &reference, after, limit + 1)?)
+            Ok(PeriodRow::list(conn, &reference, after.clone(), limit + 1)?)
         })
         .await?;
     let (rows, more) = split_page(rows, limit);

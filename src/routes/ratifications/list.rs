@@ -57,7 +57,13 @@ pub async fn list_decisions(
         .db
         .read(move |conn| {
             find_ballot(conn, &id)?;
-            Ok(RatificationRow::list(conn, &id, history, after, limit + 1)?)
+            Ok(RatificationRow::list(
+                conn,
+                &id,
+                history,
+                after.clone(),
+                limit + 1,
+            )?)
         })
         .await?;
     let (rows, more) = split_page(rows, limit);
