@@ -620,11 +620,13 @@ db_test!(amendments_keep_every_version, |app| {
     let events_before = app.events().await.len();
     let same = cast(&app, &ballot, "ARG", &v[0].1, decision(&ballot, "ratify")).await;
     assert_eq!(same.status(), 200);
+    let same: Value = same.json().await.unwrap();
     assert_eq!(
-        same.json::<Value>().await.unwrap()["version"],
-        2,
+        same["version"], 2,
         "repeating the current decision changes nothing"
     );
+    // The whole stored version comes back, its receipt and event included.
+    assert_eq!(same, amended);
     assert_eq!(app.events().await.len(), events_before);
 
     let id = ballot["id"].as_str().unwrap();

@@ -47,6 +47,32 @@ pub struct RatificationRow {
     pub receipt: String,
 }
 
+/// What a new decision is checked against: the member's current version, without the receipt,
+/// hashes and times that make up most of the row. Within a batch on PostgreSQL the voter read
+/// returns the whole electorate with its current decisions, so each column here is read for every
+/// member (receipts alone were some 125 kB a batch at scale 1).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = ratifications)]
+pub struct CurrentDecision {
+    pub version: i32,
+    pub decision: String,
+    pub reservations: String,
+    pub reasons: Option<String>,
+    pub statement: Option<String>,
+}
+
+impl From<&RatificationRow> for CurrentDecision {
+    fn from(row: &RatificationRow) -> Self {
+        Self {
+            version: row.version,
+            decision: row.decision.clone(),
+            reservations: row.reservations.clone(),
+            reasons: row.reasons.clone(),
+            statement: row.statement.clone(),
+        }
+    }
+}
+
 impl BallotRow {
     /// Open for decisions at `now`: not closed, deadline not reached.
     pub fn is_open_at(&self, now: Timestamp) -> bool {
@@ -185,7 +211,9 @@ impl BallotRow {
         )?;
         Ok(stored.map(|stored| Voter {
             // A version this batch has yet to store replaces the stored one.
-            current: batch::current(id, &stored.member.code).or(stored.current),
+            current: batch::current(id, &stored.member.code)
+                .map(|pending| CurrentDecision::from(&pending))
+                .or(stored.current),
             ..stored
         }))
     }
@@ -196,7 +224,7 @@ impl BallotRow {
         id: &str,
         only: Option<&str>,
     ) -> QueryResult<Vec<(String, Voter)>> {
-        let found: Vec<(MemberRow, Option<String>, Option<RatificationRow>)> =
+        let found: Vec<(MemberRow, Option<String>, Option<CurrentDecision>)> =
             crate::on_backend!(conn, |c| {
                 // Not boxed: a boxed query is planned anew every time, this one is prepared once
                 // per connection (diesel's statement cache). The ballot is bound as an owned
@@ -218,7 +246,7 @@ impl BallotRow {
                             .select((
                                 MemberRow::as_select(),
                                 ballot_electorate::member_code.nullable(),
-                                Option::<RatificationRow>::as_select(),
+                                Option::<CurrentDecision>::as_select(),
                             ))
                     };
                 }
@@ -246,7 +274,7 @@ impl BallotRow {
 pub struct Voter {
     pub member: MemberRow,
     pub in_electorate: bool,
-    pub current: Option<RatificationRow>,
+    pub current: Option<CurrentDecision>,
 }
 
 /// The voting members in good standing right now: a new ballot's electorate.
@@ -269,6 +297,19 @@ impl RatificationRow {
             .order(ratifications::member_code.asc())
             .select(RatificationRow::as_select())
             .load(conn)
+    }
+
+    /// `member`'s current decision on `ballot` in full: a version pending in the writer's batch
+    /// before the stored one.
+    pub fn current_version(
+        conn: &mut DbConn,
+        ballot: &str,
+        member: &str,
+    ) -> QueryResult<Option<RatificationRow>> {
+        match batch::current(ballot, member) {
+            Some(pending) => Ok(Some(pending)),
+            None => Self::current_of(conn, ballot, member),
+        }
     }
 
     pub fn current_of(

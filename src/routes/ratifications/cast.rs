@@ -229,7 +229,11 @@ pub fn record_decision(
             && c.reasons == new.reasons
             && c.statement == new.statement;
         if same {
-            return Ok((Ratification::from(c.clone()), false));
+            // Repeating the current decision is rare: only then is the whole row, receipt
+            // included, read.
+            let row = RatificationRow::current_version(conn, ballot_id, member)?
+                .ok_or_else(|| ApiError::internal("the current decision was not found"))?;
+            return Ok((Ratification::from(row), false));
         }
     }
     let version = current.as_ref().map(|c| c.version + 1).unwrap_or(1);
