@@ -211,8 +211,7 @@ impl BallotRow {
         )?;
         Ok(stored.map(|stored| Voter {
             // A version this batch has yet to store replaces the stored one.
-            current: batch::current(id, &stored.member.code)
-                .map(|pending| CurrentDecision::from(&pending))
+            current: batch::current(id, &stored.member.code, |r| CurrentDecision::from(r))
                 .or(stored.current),
             ..stored
         }))
@@ -306,7 +305,7 @@ impl RatificationRow {
         ballot: &str,
         member: &str,
     ) -> QueryResult<Option<RatificationRow>> {
-        match batch::current(ballot, member) {
+        match batch::current(ballot, member, RatificationRow::clone) {
             Some(pending) => Ok(Some(pending)),
             None => Self::current_of(conn, ballot, member),
         }
@@ -371,7 +370,7 @@ impl RatificationRow {
     ) -> QueryResult<()> {
         // A version pending in this batch is the one replaced; the stored one it replaces is
         // already listed with it.
-        let replaces = match batch::current(&row.ballot_id, &row.member_code) {
+        let replaces = match batch::current(&row.ballot_id, &row.member_code, |_| ()) {
             Some(_) => None,
             None => replaces,
         };
@@ -461,11 +460,14 @@ pub mod batch {
 
     pub static ROWS: Deferred<Pending> = Deferred::new(&PENDING);
 
-    /// The latest pending version of `member`'s decision on `ballot`: its current one.
-    pub(super) fn current(ballot: &str, member: &str) -> Option<RatificationRow> {
-        ROWS.find_last(|(r, _)| {
-            (r.ballot_id == ballot && r.member_code == member).then(|| r.clone())
-        })
+    /// The latest pending version of `member`'s decision on `ballot` (its current one), as
+    /// `view` makes of it: a caller that needs a few columns copies no more.
+    pub(super) fn current<V>(
+        ballot: &str,
+        member: &str,
+        view: impl Fn(&RatificationRow) -> V,
+    ) -> Option<V> {
+        ROWS.find_last(|(r, _)| (r.ballot_id == ballot && r.member_code == member).then(|| view(r)))
     }
 
     /// Stores the pending decisions in the batch's transaction; the batch goes on deferring.
