@@ -383,21 +383,132 @@ impl RatificationRow {
 
 /// Stores new versions of decisions, each with the version it replaces as current (`None` for a
 /// member's first decision, or for a version that replaces another of `rows`, listed before it):
-/// one UPDATE per ballot takes the current flag from the replaced versions, then one multi-row
-/// INSERT adds the new ones, of which only each member's last is current. The one-current-decision
-/// index sees the old rows leave before the new ones enter.
+/// the current flag leaves the replaced versions, then the new ones are added, of which only each
+/// member's last is current. The one-current-decision index sees the old rows leave before the
+/// new ones enter. On PostgreSQL both steps are one call of `accord_store_decisions` (migration
+/// 2026-12-07-000006), the rows passed as arrays to statements planned once per connection; on
+/// SQLite, in process, one UPDATE per ballot and one multi-row INSERT.
 fn store(conn: &mut DbConn, mut rows: Vec<(RatificationRow, Option<i32>)>) -> QueryResult<()> {
-    let mut replaced: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for (row, old) in &rows {
-        if old.is_some() {
-            replaced
-                .entry(row.ballot_id.clone())
-                .or_default()
-                .push(row.member_code.clone());
+    let replaced: Vec<(String, String)> = rows
+        .iter()
+        .filter(|(_, old)| old.is_some())
+        .map(|(row, _)| (row.ballot_id.clone(), row.member_code.clone()))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for (row, _) in rows.iter_mut().rev() {
+        row.current = seen.insert((row.ballot_id.clone(), row.member_code.clone()));
+    }
+    let rows: Vec<RatificationRow> = rows.into_iter().map(|(row, _)| row).collect();
+    match conn {
+        DbConn::Postgres(c) => store_on_postgres(c, replaced, rows),
+        DbConn::Sqlite(c) => store_on_sqlite(c, replaced, &rows),
+    }
+}
+
+fn store_on_postgres(
+    conn: &mut PgConnection,
+    replaced: Vec<(String, String)>,
+    rows: Vec<RatificationRow>,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamp};
+    let (replaced_ballot, replaced_member): (Vec<String>, Vec<String>) =
+        replaced.into_iter().unzip();
+    let mut cols = DecisionColumns::with_capacity(rows.len());
+    for row in rows {
+        cols.push(row);
+    }
+    diesel::sql_query(
+        "SELECT accord_store_decisions($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         $14, $15, $16)",
+    )
+    .bind::<Array<Text>, _>(replaced_ballot)
+    .bind::<Array<Text>, _>(replaced_member)
+    .bind::<Array<Text>, _>(cols.ballot_id)
+    .bind::<Array<Text>, _>(cols.member_code)
+    .bind::<Array<Integer>, _>(cols.version)
+    .bind::<Array<Bool>, _>(cols.current)
+    .bind::<Array<Text>, _>(cols.decision)
+    .bind::<Array<Text>, _>(cols.reservations)
+    .bind::<Array<Text>, _>(cols.reservations_hash)
+    .bind::<Array<Nullable<Text>>, _>(cols.reasons)
+    .bind::<Array<Nullable<Text>>, _>(cols.statement)
+    .bind::<Array<Text>, _>(cols.cast_by)
+    .bind::<Array<Timestamp>, _>(cols.cast_at)
+    .bind::<Array<BigInt>, _>(cols.event_seq)
+    .bind::<Array<Text>, _>(cols.event_hash)
+    .bind::<Array<Text>, _>(cols.receipt)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Decisions as one array per column, the shape `accord_store_decisions` takes them in.
+#[derive(Default)]
+struct DecisionColumns {
+    ballot_id: Vec<String>,
+    member_code: Vec<String>,
+    version: Vec<i32>,
+    current: Vec<bool>,
+    decision: Vec<String>,
+    reservations: Vec<String>,
+    reservations_hash: Vec<String>,
+    reasons: Vec<Option<String>>,
+    statement: Vec<Option<String>>,
+    cast_by: Vec<String>,
+    cast_at: Vec<NaiveDateTime>,
+    event_seq: Vec<i64>,
+    event_hash: Vec<String>,
+    receipt: Vec<String>,
+}
+
+impl DecisionColumns {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            ballot_id: Vec::with_capacity(n),
+            member_code: Vec::with_capacity(n),
+            version: Vec::with_capacity(n),
+            current: Vec::with_capacity(n),
+            decision: Vec::with_capacity(n),
+            reservations: Vec::with_capacity(n),
+            reservations_hash: Vec::with_capacity(n),
+            reasons: Vec::with_capacity(n),
+            statement: Vec::with_capacity(n),
+            cast_by: Vec::with_capacity(n),
+            cast_at: Vec::with_capacity(n),
+            event_seq: Vec::with_capacity(n),
+            event_hash: Vec::with_capacity(n),
+            receipt: Vec::with_capacity(n),
         }
     }
-    for (ballot, members) in replaced {
-        let n = crate::on_backend!(&mut *conn, |c| diesel::update(
+
+    fn push(&mut self, row: RatificationRow) {
+        self.ballot_id.push(row.ballot_id);
+        self.member_code.push(row.member_code);
+        self.version.push(row.version);
+        self.current.push(row.current);
+        self.decision.push(row.decision);
+        self.reservations.push(row.reservations);
+        self.reservations_hash.push(row.reservations_hash);
+        self.reasons.push(row.reasons);
+        self.statement.push(row.statement);
+        self.cast_by.push(row.cast_by);
+        self.cast_at.push(row.cast_at);
+        self.event_seq.push(row.event_seq);
+        self.event_hash.push(row.event_hash);
+        self.receipt.push(row.receipt);
+    }
+}
+
+fn store_on_sqlite(
+    conn: &mut SqliteConnection,
+    replaced: Vec<(String, String)>,
+    rows: &[RatificationRow],
+) -> QueryResult<()> {
+    let mut by_ballot: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (ballot, member) in replaced {
+        by_ballot.entry(ballot).or_default().push(member);
+    }
+    for (ballot, members) in by_ballot {
+        let n = diesel::update(
             ratifications::table.filter(
                 ratifications::ballot_id
                     .eq(&ballot)
@@ -406,7 +517,7 @@ fn store(conn: &mut DbConn, mut rows: Vec<(RatificationRow, Option<i32>)>) -> Qu
             ),
         )
         .set(ratifications::current.eq(false))
-        .execute(c))?;
+        .execute(conn)?;
         // The replaced versions were read as current under the ballot's lock, which this
         // transaction still holds, so finding fewer is a bug, not a race: nothing is stored
         // rather than a second current row.
@@ -421,14 +532,11 @@ fn store(conn: &mut DbConn, mut rows: Vec<(RatificationRow, Option<i32>)>) -> Qu
             ));
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    for (row, _) in rows.iter_mut().rev() {
-        row.current = seen.insert((row.ballot_id.clone(), row.member_code.clone()));
-    }
-    let rows: Vec<RatificationRow> = rows.into_iter().map(|(row, _)| row).collect();
-    // SQLite allows 32,766 bound values and PostgreSQL 65,535: 14 columns x 1,000 rows fits both.
+    // SQLite allows 32,766 bound values: 14 columns x 1,000 rows fits.
     for chunk in rows.chunks(1_000) {
-        crate::insert_batch!(&mut *conn, ratifications::table, chunk)?;
+        diesel::insert_into(ratifications::table)
+            .values(chunk)
+            .execute(conn)?;
     }
     Ok(())
 }

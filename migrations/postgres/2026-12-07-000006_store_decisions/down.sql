@@ -1,0 +1,1 @@
+DROP FUNCTION accord_store_decisions;
