@@ -413,7 +413,7 @@ fn store_on_postgres(
     use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamp};
     let (replaced_ballot, replaced_member): (Vec<String>, Vec<String>) =
         replaced.into_iter().unzip();
-    let mut cols = DecisionColumns::with_capacity(rows.len());
+    let mut cols = DecisionColumns::default();
     for row in rows {
         cols.push(row);
     }
@@ -461,25 +461,6 @@ struct DecisionColumns {
 }
 
 impl DecisionColumns {
-    fn with_capacity(n: usize) -> Self {
-        Self {
-            ballot_id: Vec::with_capacity(n),
-            member_code: Vec::with_capacity(n),
-            version: Vec::with_capacity(n),
-            current: Vec::with_capacity(n),
-            decision: Vec::with_capacity(n),
-            reservations: Vec::with_capacity(n),
-            reservations_hash: Vec::with_capacity(n),
-            reasons: Vec::with_capacity(n),
-            statement: Vec::with_capacity(n),
-            cast_by: Vec::with_capacity(n),
-            cast_at: Vec::with_capacity(n),
-            event_seq: Vec::with_capacity(n),
-            event_hash: Vec::with_capacity(n),
-            receipt: Vec::with_capacity(n),
-        }
-    }
-
     fn push(&mut self, row: RatificationRow) {
         self.ballot_id.push(row.ballot_id);
         self.member_code.push(row.member_code);
