@@ -415,7 +415,10 @@ db_test!(
         // Down: the table as it was, with the same events.
         {
             let mut conn = app.app_state.db.write_pool.get().unwrap();
-            // The migration after it (a PostgreSQL function; nothing on SQLite) goes first.
+            // The migrations after it (PostgreSQL only: a function, and the comments' creation
+            // order kept within each standard; nothing on SQLite) go first.
+            let version = accord::db::migrations::revert_last(&mut conn).unwrap();
+            assert_eq!(version, "20261208000007");
             let version = accord::db::migrations::revert_last(&mut conn).unwrap();
             assert_eq!(version, "20261207000006");
             let version = accord::db::migrations::revert_last(&mut conn).unwrap();
