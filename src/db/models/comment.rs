@@ -81,6 +81,55 @@ pub struct CommentFilter {
     pub after: Option<(i32, i64)>,
 }
 
+/// The comments of `f.reference` that `f` selects, in its order, as a boxed query of the
+/// backend at hand (inside `on_backend!`); the caller chooses the columns and the limit.
+macro_rules! filtered_comments {
+    ($f:expr) => {{
+        let f: &CommentFilter = $f;
+        let mut query = comments::table
+            .filter(comments::reference.eq(&f.reference))
+            .into_boxed();
+        if let Some(r) = f.revision {
+            query = query.filter(comments::revision.eq(r));
+        }
+        if let Some(c) = &f.clause {
+            query = query.filter(comments::clause_id.eq(c));
+        }
+        if let Some(t) = &f.comment_type {
+            query = query.filter(comments::comment_type.eq(t));
+        }
+        if let Some(s) = &f.status {
+            query = query.filter(comments::status.eq(s));
+        }
+        if let Some(m) = &f.member {
+            query = query.filter(comments::member_code.eq(m));
+        }
+        if let Some(since) = f.since {
+            query = query.filter(comments::created_at.ge(since));
+        }
+        match f.order {
+            CommentOrder::NewestFirst => {
+                if let Some((_, seq)) = f.after {
+                    query = query.filter(comments::created_seq.lt(seq));
+                }
+                query.order(comments::created_seq.desc())
+            }
+            CommentOrder::ClauseOrder => {
+                if let Some((pos, seq)) = f.after {
+                    query = query.filter(
+                        comments::clause_position
+                            .gt(pos)
+                            .or(comments::clause_position
+                                .eq(pos)
+                                .and(comments::created_seq.gt(seq))),
+                    );
+                }
+                query.order((comments::clause_position.asc(), comments::created_seq.asc()))
+            }
+        }
+    }};
+}
+
 impl CommentRow {
     /// Stores `row`: in the writer's batch, with the batch's other new comments just before the
     /// commit ([`batch`]); anywhere else, at once.
@@ -188,53 +237,37 @@ impl CommentRow {
     pub fn list(conn: &mut DbConn, f: &CommentFilter, limit: i64) -> QueryResult<Vec<CommentRow>> {
         // Boxed (its filters vary), so its SQL is built on every call: once, on the backend's own
         // connection, instead of again for each layer of `MultiConnection`.
-        crate::on_backend!(conn, |c| {
-            let mut query = comments::table
-                .filter(comments::reference.eq(&f.reference))
-                .select(CommentRow::as_select())
+        crate::on_backend!(conn, |c| filtered_comments!(f)
+            .select(CommentRow::as_select())
+            .limit(limit)
+            .load(c))
+    }
+
+    /// [`list`](Self::list) with each comment's reply count, read by the same statement: a page
+    /// of comments used to take a second statement (an OR of its ids, grouped by parent), which
+    /// was a fifth of the server's time on an uncached page and, on PostgreSQL, one more round
+    /// trip. Each count is an index lookup (`comments_by_parent`) done as the row is read.
+    pub fn list_counted(
+        conn: &mut DbConn,
+        f: &CommentFilter,
+        limit: i64,
+    ) -> QueryResult<Vec<(CommentRow, i64)>> {
+        // A subquery built by diesel, not an SQL literal: a literal would make the statement
+        // unsafe to cache, and it would be parsed and planned again on every page.
+        let reply = diesel::alias!(comments as reply);
+        let replies = reply
+            .filter(reply.field(comments::parent_id).eq(comments::id.nullable()))
+            .select(diesel::dsl::count_star())
+            .single_value();
+        let rows: Vec<(CommentRow, Option<i64>)> =
+            crate::on_backend!(conn, |c| filtered_comments!(f)
+                .select((CommentRow::as_select(), replies))
                 .limit(limit)
-                .into_boxed();
-            if let Some(r) = f.revision {
-                query = query.filter(comments::revision.eq(r));
-            }
-            if let Some(c) = &f.clause {
-                query = query.filter(comments::clause_id.eq(c));
-            }
-            if let Some(t) = &f.comment_type {
-                query = query.filter(comments::comment_type.eq(t));
-            }
-            if let Some(s) = &f.status {
-                query = query.filter(comments::status.eq(s));
-            }
-            if let Some(m) = &f.member {
-                query = query.filter(comments::member_code.eq(m));
-            }
-            if let Some(since) = f.since {
-                query = query.filter(comments::created_at.ge(since));
-            }
-            match f.order {
-                CommentOrder::NewestFirst => {
-                    if let Some((_, seq)) = f.after {
-                        query = query.filter(comments::created_seq.lt(seq));
-                    }
-                    query = query.order(comments::created_seq.desc());
-                }
-                CommentOrder::ClauseOrder => {
-                    if let Some((pos, seq)) = f.after {
-                        query = query.filter(
-                            comments::clause_position
-                                .gt(pos)
-                                .or(comments::clause_position
-                                    .eq(pos)
-                                    .and(comments::created_seq.gt(seq))),
-                        );
-                    }
-                    query =
-                        query.order((comments::clause_position.asc(), comments::created_seq.asc()));
-                }
-            }
-            query.load(c)
-        })
+                .load(c))?;
+        Ok(rows
+            .into_iter()
+            .map(|(row, n)| (row, n.unwrap_or(0)))
+            .collect())
     }
 }
 

@@ -252,24 +252,26 @@ pub async fn list_comments(
         .db
         .read(move |conn| {
             let standard = find_standard(conn, &filter.reference)?;
-            let (rows, more) = split_page(CommentRow::list(conn, &filter, limit + 1)?, limit);
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let ctx = ViewContext::load_cached(
+            let (rows, more) =
+                split_page(CommentRow::list_counted(conn, &filter, limit + 1)?, limit);
+            let ctx = ViewContext::for_counted_page(
                 conn,
                 &caches,
                 &filter.reference,
                 standard.latest_revision,
-                &ids,
             )?;
             Ok((rows, more, ctx))
         })
         .await?;
     let next_cursor = match rows.last() {
-        Some(last) if more => Some(pagination::encode_cursor(&next_key(last))),
+        Some((last, _)) if more => Some(pagination::encode_cursor(&next_key(last))),
         _ => None,
     };
     let page = Page {
-        items: rows.into_iter().map(|r| ctx.view(r)).collect::<Vec<_>>(),
+        items: rows
+            .into_iter()
+            .map(|(row, replies)| ctx.view_counted(row, replies))
+            .collect::<Vec<_>>(),
         next_cursor,
     };
     let rendered = CachedPage {

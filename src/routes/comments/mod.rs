@@ -99,13 +99,14 @@ impl ViewContext {
         })
     }
 
-    /// The same, with the (immutable) clause index of the latest revision taken from memory.
-    pub fn load_cached(
+    /// The context of a page of comments whose reply counts came with their rows
+    /// ([`CommentRow::list_counted`]): the (immutable) clause index of the latest revision, taken
+    /// from memory when it is there.
+    pub fn for_counted_page(
         conn: &mut DbConn,
         caches: &Caches,
         reference: &str,
         latest_revision: i32,
-        ids: &[String],
     ) -> ApiResult<Self> {
         let latest = match caches.clause_index(reference, latest_revision) {
             Some(index) => index,
@@ -118,7 +119,7 @@ impl ViewContext {
         Ok(Self {
             latest_revision,
             latest,
-            replies: CommentRow::reply_counts(conn, ids)?.into_iter().collect(),
+            replies: HashMap::new(),
         })
     }
 
@@ -133,6 +134,12 @@ impl ViewContext {
     }
 
     pub fn view(&self, row: CommentRow) -> Comment {
+        let replies = self.replies.get(&row.id).copied().unwrap_or(0);
+        self.view_counted(row, replies)
+    }
+
+    /// The view of `row`, which has `replies` replies.
+    pub fn view_counted(&self, row: CommentRow, replies: i64) -> Comment {
         let anchor = match (&row.clause_id, &row.clause_hash) {
             (Some(id), Some(hash)) => Some(locate(
                 row.revision,
@@ -148,7 +155,7 @@ impl ViewContext {
         Comment {
             outdated: anchor.as_ref().is_some_and(Anchor::outdated),
             anchor,
-            replies: self.replies.get(&row.id).copied().unwrap_or(0),
+            replies,
             disposition: disposed.then(|| DispositionView {
                 status: row.status.clone(),
                 response: row.response.clone(),
