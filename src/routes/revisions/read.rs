@@ -1,4 +1,5 @@
-use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::{Revision, RevisionSelector, RevisionSummary, resolve};
 use crate::db::models::revision::RevisionRow;
@@ -52,15 +53,12 @@ pub async fn get_revision(
     }
     // Numbered revisions never change: serve them from memory when we can.
     let cached = match selector {
-        RevisionSelector::Number(number) => state
-            .caches
-            .revision(&reference, number)
-            .map(|c| (number, c)),
+        RevisionSelector::Number(number) => state.caches.revision(&reference, number),
         RevisionSelector::Latest => None,
     };
     // `fresh` is the JSON just rendered on a miss; a hit is decompressed only when it is sent.
-    let (number, entry, fresh) = match cached {
-        Some((number, hit)) => (number, hit, None),
+    let (entry, fresh) = match cached {
+        Some(hit) => (hit, None),
         None => {
             let (_, row) = {
                 let reference = reference.clone();
@@ -71,34 +69,43 @@ pub async fn get_revision(
             };
             let number = row.number;
             match state.caches.revision(&reference, number) {
-                Some(hit) => (number, hit, None),
+                Some(hit) => (hit, None),
                 None => {
                     let key = reference.clone();
                     let clauses = state
                         .db
                         .read(move |conn| Ok(RevisionRow::clauses(conn, &key, number)?))
                         .await?;
-                    let hash = row.content_hash.clone();
+                    let etag = etag_value(&row.content_hash)?;
+                    let location = location_value(&state, &reference, number)?;
                     let json = serde_json::to_vec(&Revision {
                         revision: RevisionSummary::from(row),
                         clauses,
                     })
                     .map_err(ApiError::internal)?;
-                    let entry = Arc::new(CachedRevision::new(hash, &json));
+                    let entry = Arc::new(
+                        CachedRevision::new(etag, location, &json).map_err(ApiError::internal)?,
+                    );
                     state.caches.put_revision(&reference, number, entry.clone());
-                    (number, entry, Some(web::Bytes::from(json)))
+                    (entry, Some(web::Bytes::from(json)))
                 }
             }
         }
     };
-    let etag = format!("\"{}\"", entry.content_hash);
-    let unchanged = not_modified(&req, &etag);
+    let unchanged = entry
+        .etag
+        .to_str()
+        .is_ok_and(|etag| not_modified(&req, etag));
     let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
-    headers(&mut response, &state, &reference, number, &etag, selector);
+    response
+        .insert_header((header::ETAG, entry.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, cache_control(selector)))
+        .insert_header((header::VARY, "Accept"))
+        .insert_header((header::CONTENT_LOCATION, entry.location.clone()));
     if unchanged {
         return Ok(response.finish());
     }
@@ -109,6 +116,30 @@ pub async fn get_revision(
     Ok(response.content_type("application/json").body(body))
 }
 
+/// A numbered revision is cacheable for ever; `latest` names a different one when a revision is
+/// added.
+fn cache_control(selector: RevisionSelector) -> &'static str {
+    if selector == RevisionSelector::Latest {
+        "no-cache"
+    } else {
+        IMMUTABLE
+    }
+}
+
+/// The quoted content hash, as an `ETag` value (a hex digest, so always a valid header value).
+fn etag_value(content_hash: &str) -> ApiResult<HeaderValue> {
+    HeaderValue::from_str(&format!("\"{content_hash}\"")).map_err(ApiError::internal)
+}
+
+/// The URL of the numbered revision, as a `Content-Location` value.
+fn location_value(state: &AppState, reference: &str, number: i32) -> ApiResult<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{}/v1/standards/{reference}/revisions/{number}",
+        state.public_base
+    ))
+    .map_err(ApiError::internal)
+}
+
 fn headers(
     response: &mut actix_web::HttpResponseBuilder,
     state: &AppState,
@@ -116,23 +147,16 @@ fn headers(
     number: i32,
     etag: &str,
     selector: RevisionSelector,
-) {
-    let cache = if selector == RevisionSelector::Latest {
-        "no-cache"
-    } else {
-        IMMUTABLE
-    };
+) -> ApiResult<()> {
     response
         .insert_header((header::ETAG, etag.to_string()))
-        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::CACHE_CONTROL, cache_control(selector)))
         .insert_header((header::VARY, "Accept"))
         .insert_header((
             header::CONTENT_LOCATION,
-            format!(
-                "{}/v1/standards/{reference}/revisions/{number}",
-                state.public_base
-            ),
+            location_value(state, reference, number)?,
         ));
+    Ok(())
 }
 
 /// The whole draft as Markdown (not cached: it carries the standard's current title).
@@ -163,7 +187,7 @@ async fn markdown(
         revision.number,
         &etag,
         selector,
-    );
+    )?;
     if not_modified(req, &etag) {
         return Ok(response.finish());
     }
