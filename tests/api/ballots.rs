@@ -86,6 +86,18 @@ async fn cast_in_one_batch(
     app: &TestApp,
     queued: Vec<(String, String, Cred, Value)>,
 ) -> Vec<(u16, Option<i64>, Value)> {
+    cast_in_one_batch_answers(app, queued)
+        .await
+        .into_iter()
+        .map(|(status, body)| (status, body["version"].as_i64(), body["code"].clone()))
+        .collect()
+}
+
+/// The same, answering each one's status and whole body.
+async fn cast_in_one_batch_answers(
+    app: &TestApp,
+    queued: Vec<(String, String, Cred, Value)>,
+) -> Vec<(u16, Value)> {
     use std::time::Duration;
 
     let hold = app.hold_writer(1_000).await;
@@ -106,8 +118,7 @@ async fn cast_in_one_batch(
     for response in sent {
         let response = response.await.unwrap();
         let status = response.status().as_u16();
-        let body: Value = response.json().await.unwrap();
-        answers.push((status, body["version"].as_i64(), body["code"].clone()));
+        answers.push((status, response.json().await.unwrap()));
     }
     answers
 }
@@ -1197,7 +1208,11 @@ db_test!(
             .into_iter()
             .map(|(who, body)| (id.clone(), v[who].0.clone(), v[who].1.clone(), body))
             .collect();
-        let answers = cast_in_one_batch(&app, queued).await;
+        let bodies = cast_in_one_batch_answers(&app, queued).await;
+        let answers: Vec<(u16, Option<i64>, Value)> = bodies
+            .iter()
+            .map(|(status, body)| (*status, body["version"].as_i64(), body["code"].clone()))
+            .collect();
         assert_eq!(
             answers,
             vec![
@@ -1209,6 +1224,25 @@ db_test!(
                 (200, Some(2), Value::Null),
             ]
         );
+
+        // Each answer of the batch carries its own receipt, signed and naming its version and
+        // event, and so does the repeat of a decision still pending in the batch (the same
+        // version, so the same receipt); the stored receipt is the one answered.
+        for (status, body) in bodies.iter().filter(|(status, _)| *status < 300) {
+            let receipt = body["receipt"].as_str().unwrap();
+            let payload = verify_receipt(&app, receipt).await.unwrap();
+            assert_eq!(payload["version"], body["version"], "{status} {body}");
+            assert_eq!(payload["decision"], body["decision"], "{body}");
+            assert_eq!(payload["event"], body["event"], "{body}");
+        }
+        assert_eq!(bodies[4].1["receipt"], bodies[3].1["receipt"]);
+        let stored = app
+            .get_json(&format!(
+                "/v1/ballots/{id}/ratifications/{}/receipt",
+                v[1].0
+            ))
+            .await;
+        assert_eq!(stored["receipt"], bodies[5].1["receipt"]);
 
         let versions = history(&app, &id).await;
         let (a, b) = (v[0].0.as_str(), v[1].0.as_str());
