@@ -2,7 +2,7 @@
 //!
 //! A [`Deferred`] names a thread-local list that is `Some` only while the writer thread runs a
 //! batch: rows made then are kept there instead of being inserted one statement at a time, and
-//! the batch stores them by one multi-row statement. Outside a batch (the CLI, the seeders, any
+//! the batch stores them together (`insert_rows!`). Outside a batch (the CLI, the seeders, any
 //! other thread) nothing is kept and the caller stores its row at once.
 
 use std::cell::RefCell;

@@ -414,8 +414,9 @@ macro_rules! on_backend {
     };
 }
 
-/// A multi-row INSERT. `MultiConnection` cannot express batch inserts, so the statement is built
-/// for the backend at hand; both dialects take the same rows.
+/// A multi-row INSERT (seeding, a revision's clauses, a ballot's electorate). `MultiConnection`
+/// cannot express batch inserts, so the statement is built for the backend at hand; both dialects
+/// take the same rows.
 #[macro_export]
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $rows:expr) => {{
@@ -423,6 +424,34 @@ macro_rules! insert_batch {
         $crate::on_backend!($conn, |c| diesel::insert_into($table)
             .values($rows)
             .execute(c))
+    }};
+}
+
+/// A writer batch's new rows of one table, stored in its transaction. On PostgreSQL one
+/// multi-row INSERT per 1,000 rows, to save the round trips. On SQLite, which has no round trip
+/// to save, one prepared single-row INSERT per row: a multi-row INSERT's SQL depends on how many
+/// rows it has, so diesel cannot keep it prepared, and SQLite parsed it anew for every batch (9 %
+/// of the writer's time under W4; `benches/history.md`, step 30).
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        let rows = $rows;
+        let mut stored = 0usize;
+        match $conn {
+            $crate::db::DbConn::Postgres(c) => {
+                // PostgreSQL allows 65,535 bound values: 23 columns x 1,000 rows fits.
+                for chunk in rows.chunks(1_000) {
+                    stored += diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+            $crate::db::DbConn::Sqlite(c) => {
+                for row in rows.iter() {
+                    stored += diesel::insert_into($table).values(row).execute(c)?;
+                }
+            }
+        }
+        Ok::<usize, diesel::result::Error>(stored)
     }};
 }
 

@@ -8,8 +8,8 @@
 //! connection or the database lock.
 //!
 //! Additive jobs (comments, decisions) only read: what they store (events, comments, decisions)
-//! is kept by the batch (`event::batch`, `comment::batch`, `ballot::batch`) and stored by one
-//! multi-row statement per kind at the batch's end, and before any job that is not additive. So
+//! is kept by the batch (`event::batch`, `comment::batch`, `ballot::batch`) and stored together
+//! (`insert_rows!`) at the batch's end, and before any job that is not additive. So
 //! they run without a savepoint, and one that fails is undone by forgetting what it kept. They
 //! share the lookups they make through `memo`; every other job, a failed additive one, and the
 //! end of the batch make it forget them. Every other job runs in a savepoint of its own, and one

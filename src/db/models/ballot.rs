@@ -488,6 +488,7 @@ fn store_on_sqlite(
     for (ballot, member) in replaced {
         by_ballot.entry(ballot).or_default().push(member);
     }
+    // diesel prepares an UPDATE anew every time (it never keeps one), so one per ballot.
     for (ballot, members) in by_ballot {
         let n = diesel::update(
             ratifications::table.filter(
@@ -513,10 +514,11 @@ fn store_on_sqlite(
             ));
         }
     }
-    // SQLite allows 32,766 bound values: 14 columns x 1,000 rows fits.
-    for chunk in rows.chunks(1_000) {
+    // One prepared single-row INSERT per row: a multi-row INSERT's SQL depends on its row count,
+    // so diesel cannot keep it prepared and SQLite would parse it for every batch.
+    for row in rows {
         diesel::insert_into(ratifications::table)
-            .values(chunk)
+            .values(row)
             .execute(conn)?;
     }
     Ok(())

@@ -327,10 +327,6 @@ pub mod batch {
 
     /// Stores the pending comments in the batch's transaction; the batch goes on deferring.
     pub fn flush(conn: &mut DbConn) -> QueryResult<()> {
-        // SQLite allows 32,766 bound values and PostgreSQL 65,535: 23 columns x 1,000 rows fits both.
-        for chunk in ROWS.take().chunks(1_000) {
-            crate::insert_batch!(&mut *conn, comments::table, chunk)?;
-        }
-        Ok(())
+        crate::insert_rows!(&mut *conn, comments::table, &ROWS.take()).map(|_| ())
     }
 }

@@ -379,10 +379,7 @@ pub mod batch {
             return Ok(());
         };
         let head = (last.seq, last.hash.clone());
-        // SQLite allows 32,766 bound values and PostgreSQL 65,535: 9 columns x 1,000 rows fits both.
-        for chunk in pending.chunks(1_000) {
-            crate::insert_batch!(&mut *conn, events::table, chunk)?;
-        }
+        crate::insert_rows!(&mut *conn, events::table, &pending)?;
         Event::store_head(conn, &head)
     }
 }
