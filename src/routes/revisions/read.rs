@@ -101,11 +101,12 @@ pub async fn get_revision(
     } else {
         HttpResponse::Ok()
     };
-    response
-        .insert_header((header::ETAG, entry.etag.clone()))
-        .insert_header((header::CACHE_CONTROL, cache_control(selector)))
-        .insert_header((header::VARY, "Accept"))
-        .insert_header((header::CONTENT_LOCATION, entry.location.clone()));
+    headers(
+        &mut response,
+        entry.etag.clone(),
+        entry.location.clone(),
+        selector,
+    );
     if unchanged {
         return Ok(response.finish());
     }
@@ -140,23 +141,18 @@ fn location_value(state: &AppState, reference: &str, number: i32) -> ApiResult<H
     .map_err(ApiError::internal)
 }
 
+/// The headers a revision is sent with, as JSON or as Markdown.
 fn headers(
     response: &mut actix_web::HttpResponseBuilder,
-    state: &AppState,
-    reference: &str,
-    number: i32,
-    etag: &str,
+    etag: HeaderValue,
+    location: HeaderValue,
     selector: RevisionSelector,
-) -> ApiResult<()> {
+) {
     response
-        .insert_header((header::ETAG, etag.to_string()))
+        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control(selector)))
         .insert_header((header::VARY, "Accept"))
-        .insert_header((
-            header::CONTENT_LOCATION,
-            location_value(state, reference, number)?,
-        ));
-    Ok(())
+        .insert_header((header::CONTENT_LOCATION, location));
 }
 
 /// The whole draft as Markdown (not cached: it carries the standard's current title).
@@ -175,20 +171,19 @@ async fn markdown(
         })
         .await?;
     let etag = format!("\"{}-md\"", revision.content_hash);
-    let mut response = if not_modified(req, &etag) {
+    let unchanged = not_modified(req, &etag);
+    let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     headers(
         &mut response,
-        state,
-        &standard.reference,
-        revision.number,
-        &etag,
+        HeaderValue::from_str(&etag).map_err(ApiError::internal)?,
+        location_value(state, &standard.reference, revision.number)?,
         selector,
-    )?;
-    if not_modified(req, &etag) {
+    );
+    if unchanged {
         return Ok(response.finish());
     }
     let body = render_markdown(
